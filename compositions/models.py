@@ -1,0 +1,146 @@
+"""The people of each country's mirror groups: experts and the seats they hold."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce, Lower
+from simple_history.models import HistoricalRecords
+
+from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNDISCLOSED = "undisclosed", "Undisclosed"
+
+
+class Expert(models.Model):
+    """A person in a country's NMG. Personal data: read only through the permission policy.
+
+    A person is recognised by country + email, or by country + name + institution when
+    the email is unknown; the database holds both rules.
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="experts")
+    name = models.CharField(max_length=200)
+    institution = models.CharField(max_length=300, blank=True)
+    position = models.CharField(max_length=300, blank=True, help_text="The expert's charge.")
+    gender = models.CharField(max_length=12, choices=Gender.choices, blank=True)
+    region = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    stakeholder_type = models.ForeignKey(
+        StakeholderType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="experts",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country__code", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="expert_name_required",
+                violation_error_message="An expert needs a name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(gender__in=["", *[c.value for c in Gender]]),
+                name="expert_gender_valid",
+                violation_error_message="Gender must be female, male, other or undisclosed.",
+            ),
+            models.UniqueConstraint(
+                "country",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="expert_unique_email_per_country",
+                violation_error_message="This country already has an expert with that email.",
+            ),
+            models.UniqueConstraint(
+                "country",
+                Lower("name"),
+                Lower("institution"),
+                condition=Q(email=""),
+                name="expert_unique_name_institution_without_email",
+                violation_error_message=(
+                    "This country already has an expert of that name and institution "
+                    "without an email."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.country.code})"
+
+
+class MembershipRole(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    EXPERT = "expert", "Expert"
+
+
+class Membership(models.Model):
+    """An expert's seat: in a working group, a mirror group, or both, as coordinator or expert."""
+
+    Role = MembershipRole
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="memberships")
+    working_group = models.ForeignKey(
+        WorkingGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        help_text="Blank when the working group is not known.",
+    )
+    mirror_group = models.ForeignKey(
+        MirrorGroup,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.EXPERT)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["expert__country__code", "working_group__number", "expert__name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=[c.value for c in MembershipRole]),
+                name="membership_role_valid",
+                violation_error_message="Role must be coordinator or expert.",
+            ),
+            # One seat per expert per working group and mirror group; blanks count as a value.
+            models.UniqueConstraint(
+                "expert",
+                Coalesce("working_group", 0),
+                Coalesce("mirror_group", 0),
+                name="membership_unique_seat",
+                violation_error_message="This expert already holds that seat.",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.working_group.label if self.working_group_id else "no working group"
+        return f"{self.expert.name}: {where} ({self.get_role_display()})"
+
+    def clean(self):
+        # Relations across tables cannot be CHECK constraints; services call full_clean().
+        if not (self.expert_id and self.mirror_group_id):
+            return
+        if self.mirror_group.country_id != self.expert.country_id:
+            raise ValidationError(
+                {"mirror_group": "The mirror group belongs to another country than the expert."}
+            )
+        group_wg = self.mirror_group.working_group_id
+        if group_wg and self.working_group_id and group_wg != self.working_group_id:
+            raise ValidationError(
+                {"working_group": "The mirror group mirrors another working group."}
+            )

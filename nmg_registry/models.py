@@ -1,0 +1,291 @@
+"""The core registry: countries, working groups, stakeholder types, mirror groups, representatives."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+def normalise_country_code(code: str) -> str:
+    """The one spelling of a typed country code: no surrounding spaces, upper case."""
+    return (code or "").strip().upper()
+
+
+class CountryQuerySet(models.QuerySet):
+    def resolve(self, code: str) -> "Country":
+        """The country with this EU or ISO code in any letter case (`EL`, `gr`, `UK`, `GB`).
+
+        Raises Country.DoesNotExist with a message naming the code.
+        """
+        normalised = normalise_country_code(code)
+        country = self.filter(Q(code=normalised) | Q(iso_code=normalised)).first()
+        if country is None:
+            raise Country.DoesNotExist(f'unknown country "{(code or "").strip()}"')
+        return country
+
+    def code_index(self) -> dict[str, "Country"]:
+        """Every EU and ISO code mapped to its country, for resolving many codes in one query."""
+        index: dict[str, Country] = {}
+        for country in self:
+            index[country.code] = country
+            index[country.iso_code] = country
+        return index
+
+
+class CountryManager(models.Manager.from_queryset(CountryQuerySet)):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Participation(models.TextChoices):
+    SIGNATORY = "signatory", "Signatory"
+    OBSERVER = "observer", "Observer"
+    NONE = "none", "Not participating"
+
+
+class HealthSystem(models.TextChoices):
+    NHS = "nhs", "National health service (Beveridge)"
+    INSURANCE = "insurance", "Social health insurance (Bismarck)"
+    MIXED = "mixed", "Mixed"
+
+
+class Country(models.Model):
+    """A European country that is, or may become, part of the 1+MG initiative."""
+
+    Participation = Participation
+
+    HealthSystem = HealthSystem
+
+    code = models.CharField(
+        "EU code", max_length=2, unique=True, help_text="Two letters, EU style: EL, UK."
+    )
+    iso_code = models.CharField(
+        "ISO code", max_length=2, unique=True, help_text="ISO 3166 alpha-2: GR, GB."
+    )
+    name = models.CharField(max_length=100, unique=True)
+    participation = models.CharField(
+        max_length=10, choices=Participation.choices, default=Participation.NONE
+    )
+    signed_on = models.DateField(
+        "declaration signed on", null=True, blank=True, help_text="When the day is known."
+    )
+    signing_note = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text="When only the year or period is known, e.g. 'late 2020'.",
+    )
+    health_system = models.CharField(max_length=10, choices=HealthSystem.choices, blank=True)
+    population_millions = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, help_text="1 January 2020."
+    )
+    health_genomics_plan_url = models.URLField("national health genomics plan", blank=True)
+    national_roadmap_url = models.URLField("national 1+MG roadmap", blank=True)
+    notes = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = CountryManager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$") & Q(iso_code__regex=r"^[A-Z]{2}$"),
+                name="country_codes_two_capital_letters",
+                violation_error_message="Country codes are two capital letters.",
+            ),
+            models.CheckConstraint(
+                condition=Q(participation__in=[c.value for c in Participation]),
+                name="country_participation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(health_system__in=["", *[c.value for c in HealthSystem]]),
+                name="country_health_system_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(population_millions__isnull=True) | Q(population_millions__gt=0),
+                name="country_population_positive",
+                violation_error_message="Population must be positive.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("admin:nmg_registry_country_change", args=[self.pk])
+
+    def natural_key(self):
+        return (self.code,)
+
+
+class WorkingGroupManager(models.Manager):
+    def get_by_natural_key(self, number):
+        return self.get(number=number)
+
+
+class WorkingGroup(models.Model):
+    """A 1+MG working group; staff may add or retire groups as the initiative changes."""
+
+    number = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=200)
+    is_use_case = models.BooleanField("use case", default=False)
+    is_active = models.BooleanField("active", default=True)
+
+    history = HistoricalRecords()
+    objects = WorkingGroupManager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="working_group_number_positive",
+                violation_error_message="Working group numbers start at 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"WG{self.number} {self.name}"
+
+    def natural_key(self):
+        return (self.number,)
+
+    @property
+    def label(self):
+        return f"WG{self.number}"
+
+
+class StakeholderTypeManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class StakeholderType(models.Model):
+    """One of the ten kinds of actor an NMG expert represents (deliverable section 4.2.6)."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    label = models.CharField(max_length=100, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    objects = StakeholderTypeManager()
+
+    class Meta:
+        ordering = ["order", "slug"]
+
+    def __str__(self):
+        return self.label
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class MirrorGroupKind(models.TextChoices):
+    SINGLE = "single", "Single group"
+    CORE = "core", "Core group"
+    OPERATIONAL = "operational", "Operational subgroup"
+    FORUM = "forum", "Open stakeholder forum"
+    WORKING_GROUP = "working_group", "Group for one working group"
+
+
+class MirrorGroup(models.Model):
+    """A national mirror group; a country's configuration model is derived from its groups."""
+
+    Kind = MirrorGroupKind
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="mirror_groups")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    working_group = models.ForeignKey(
+        WorkingGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mirror_groups",
+        help_text="Only for a group that mirrors one working group.",
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    established_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country__code", "kind", "working_group__number", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "name"],
+                name="mirror_group_name_unique_per_country",
+                violation_error_message="This country already has a mirror group of that name.",
+            ),
+            models.UniqueConstraint(
+                fields=["country", "working_group"],
+                condition=Q(working_group__isnull=False),
+                name="mirror_group_one_per_working_group",
+                violation_error_message="This country already has a group for that working group.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[c.value for c in MirrorGroupKind]),
+                name="mirror_group_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="working_group") & Q(working_group__isnull=False))
+                | (~Q(kind="working_group") & Q(working_group__isnull=True)),
+                name="mirror_group_working_group_matches_kind",
+                violation_error_message=(
+                    "A group for one working group names it; other kinds of group do not."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.country.code}: {self.name}"
+
+
+class RepresentativeRole(models.TextChoices):
+    WG1_REPRESENTATIVE = "wg1_representative", "WG1 representative"
+    SCIENTIFIC_COORDINATOR = "scientific_coordinator", "NMG scientific coordinator"
+    NATIONAL_CONTACT_POINT = "national_contact_point", "National contact point"
+    OTHER = "other", "Other"
+
+
+class Representative(models.Model):
+    """A user who may act for a country in the registry."""
+
+    Role = RepresentativeRole
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="representations"
+    )
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="representatives")
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.OTHER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country__code", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "country"],
+                name="representative_once_per_country",
+                violation_error_message="This user already represents that country.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[c.value for c in RepresentativeRole]),
+                name="representative_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} for {self.country.code} ({self.get_role_display()})"
+
+
+class RegistryPermissions(models.Model):
+    """Carries the permission that makes a user WP6 staff; it stores no rows."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("manage_registry", "Can manage the whole registry (WP6 staff)")]

@@ -1,0 +1,149 @@
+"""The one permission policy of the registry (DESIGN section 7).
+
+Every view, form, admin class, import, export and API endpoint asks these functions who
+may see or change what, and filters its lists with the `*_visible_to` querysets. Nothing
+else in the code base decides access.
+
+The roles:
+- anonymous: reads aggregates only when NMG_PUBLIC_AGGREGATES is on;
+- viewer: any other signed-in user; reads aggregates, country profiles, submitted responses;
+- representative of X: a viewer who also keeps X's record, experts and responses;
+- staff (WP6): a superuser or a holder of `nmg_registry.manage_registry`; reads and changes
+  everything. Django's `is_staff` only lets a user into the admin, where the same policy
+  then limits a representative to their own countries.
+"""
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+MANAGE_REGISTRY = "nmg_registry.manage_registry"
+
+_COUNTRY_IDS_CACHE = "_nmg_represented_country_ids"
+
+
+def is_signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_registry_staff(user) -> bool:
+    """WP6 staff: may read and change every record and manage rounds and reference data."""
+    return is_signed_in(user) and (user.is_superuser or user.has_perm(MANAGE_REGISTRY))
+
+
+def represented_country_ids(user) -> frozenset[int]:
+    """The ids of the countries the user represents, read once per user object."""
+    if not is_signed_in(user):
+        return frozenset()
+    cached = getattr(user, _COUNTRY_IDS_CACHE, None)
+    if cached is None:
+        cached = frozenset(user.representations.values_list("country_id", flat=True))
+        setattr(user, _COUNTRY_IDS_CACHE, cached)
+    return cached
+
+
+def forget_represented_countries(user) -> None:
+    """Drop the cached country ids after the user's representations change."""
+    if hasattr(user, _COUNTRY_IDS_CACHE):
+        delattr(user, _COUNTRY_IDS_CACHE)
+
+
+def represents(user, country) -> bool:
+    country_id = getattr(country, "pk", country)
+    return country_id in represented_country_ids(user)
+
+
+# Aggregates and non-personal records
+
+
+def can_read_aggregates(user) -> bool:
+    """Dashboards, summaries and submitted responses, which feed them."""
+    return is_signed_in(user) or settings.NMG_PUBLIC_AGGREGATES
+
+
+def can_read_country_profiles(user) -> bool:
+    """Country records and mirror groups: non-personal, for every signed-in user."""
+    return is_signed_in(user)
+
+
+def can_edit_country(user, country) -> bool:
+    """A country's own record and its mirror groups."""
+    return is_registry_staff(user) or represents(user, country)
+
+
+def can_manage_registry(user) -> bool:
+    """Rounds, questions, targets, reference data and user accounts."""
+    return is_registry_staff(user)
+
+
+# Experts and memberships: personal data
+
+
+def can_read_experts(user, country) -> bool:
+    return is_registry_staff(user) or represents(user, country)
+
+
+def can_edit_experts(user, country) -> bool:
+    """Also decides who may import a composition file for the country."""
+    return is_registry_staff(user) or represents(user, country)
+
+
+def experts_visible_to(user, queryset: QuerySet) -> QuerySet:
+    """Filter a queryset of experts to those the user may read."""
+    return _filter_by_country(user, queryset, "country")
+
+
+def memberships_visible_to(user, queryset: QuerySet) -> QuerySet:
+    return _filter_by_country(user, queryset, "expert__country")
+
+
+def representatives_visible_to(user, queryset: QuerySet) -> QuerySet:
+    """Who represents a country is personal data: staff and that country's representatives."""
+    return _filter_by_country(user, queryset, "country")
+
+
+# Survey responses
+
+
+def can_read_response(user, response) -> bool:
+    if is_registry_staff(user) or represents(user, response.country_id):
+        return True
+    return response.status == response.Status.SUBMITTED and can_read_aggregates(user)
+
+
+def can_edit_response(user, response) -> bool:
+    """Staff edit any response; a representative edits their country's while the round is open."""
+    if is_registry_staff(user):
+        return True
+    return represents(user, response.country_id) and response.survey.status == "open"
+
+
+def can_answer_survey(user, survey, country) -> bool:
+    """Whether the user may start or change the country's response to the round."""
+    if is_registry_staff(user):
+        return True
+    return represents(user, country) and survey.status == "open"
+
+
+def responses_visible_to(user, queryset: QuerySet) -> QuerySet:
+    """Submitted responses for aggregate readers, plus drafts of the user's own countries."""
+    if is_registry_staff(user):
+        return queryset
+    visible = Q(country_id__in=represented_country_ids(user))
+    if can_read_aggregates(user):
+        visible |= Q(status="submitted")
+    return queryset.filter(visible)
+
+
+def answers_visible_to(user, queryset: QuerySet) -> QuerySet:
+    if is_registry_staff(user):
+        return queryset
+    visible = Q(response__country_id__in=represented_country_ids(user))
+    if can_read_aggregates(user):
+        visible |= Q(response__status="submitted")
+    return queryset.filter(visible)
+
+
+def _filter_by_country(user, queryset: QuerySet, country_path: str) -> QuerySet:
+    if is_registry_staff(user):
+        return queryset
+    return queryset.filter(**{f"{country_path}__in": represented_country_ids(user)})
