@@ -1,4 +1,5 @@
-"""The core registry: countries, working groups, stakeholder types, mirror groups, representatives."""
+"""The core registry: countries, working groups, stakeholder types, mirror groups and
+representatives."""
 
 from django.conf import settings
 from django.db import models
@@ -289,3 +290,6 @@ class RegistryPermissions(models.Model):
         managed = False
         default_permissions = ()
         permissions = [("manage_registry", "Can manage the whole registry (WP6 staff)")]
+
+    def __str__(self):
+        return "registry permissions"

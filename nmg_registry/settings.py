@@ -201,7 +201,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NMG Registry API",
-    "DESCRIPTION": "The registry of the National Mirror Groups of the 1+ Million Genomes initiative.",
+    "DESCRIPTION": (
+        "The registry of the National Mirror Groups of the 1+ Million Genomes initiative."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -289,7 +289,11 @@ class Target(models.Model):
 
     def clean(self):
         values = self.answer_values
-        if not isinstance(values, list) or not values or not all(
-            isinstance(v, str) and v for v in values
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) and v for v in values)
         ):
-            raise ValidationError({"answer_values": "List the option values, e.g. [\"operational\"]."})
+            raise ValidationError(
+                {"answer_values": 'List the option values, e.g. ["operational"].'}
+            )

@@ -9,119 +9,337 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('nmg_registry', '0001_initial'),
+        ("nmg_registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Expert',
+            name="Expert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('institution', models.CharField(blank=True, max_length=300)),
-                ('position', models.CharField(blank=True, help_text="The expert's charge.", max_length=300)),
-                ('gender', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('undisclosed', 'Undisclosed')], max_length=12)),
-                ('region', models.CharField(blank=True, max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='experts', to='nmg_registry.country')),
-                ('stakeholder_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='experts', to='nmg_registry.stakeholdertype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("institution", models.CharField(blank=True, max_length=300)),
+                (
+                    "position",
+                    models.CharField(blank=True, help_text="The expert's charge.", max_length=300),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Other"),
+                            ("undisclosed", "Undisclosed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("region", models.CharField(blank=True, max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="experts",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "stakeholder_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="experts",
+                        to="nmg_registry.stakeholdertype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country__code', 'name', 'pk'],
+                "ordering": ["country__code", "name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalExpert',
+            name="HistoricalExpert",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('institution', models.CharField(blank=True, max_length=300)),
-                ('position', models.CharField(blank=True, help_text="The expert's charge.", max_length=300)),
-                ('gender', models.CharField(blank=True, choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('undisclosed', 'Undisclosed')], max_length=12)),
-                ('region', models.CharField(blank=True, max_length=200)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.country')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stakeholder_type', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.stakeholdertype')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("institution", models.CharField(blank=True, max_length=300)),
+                (
+                    "position",
+                    models.CharField(blank=True, help_text="The expert's charge.", max_length=300),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Other"),
+                            ("undisclosed", "Undisclosed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("region", models.CharField(blank=True, max_length=200)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stakeholder_type",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.stakeholdertype",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical expert',
-                'verbose_name_plural': 'historical experts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical expert",
+                "verbose_name_plural": "historical experts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalMembership',
+            name="HistoricalMembership",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('coordinator', 'Coordinator'), ('expert', 'Expert')], default='expert', max_length=12)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('expert', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='compositions.expert')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mirror_group', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.mirrorgroup')),
-                ('working_group', models.ForeignKey(blank=True, db_constraint=False, help_text='Blank when the working group is not known.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.workinggroup')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("coordinator", "Coordinator"), ("expert", "Expert")],
+                        default="expert",
+                        max_length=12,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "expert",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="compositions.expert",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mirror_group",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.mirrorgroup",
+                    ),
+                ),
+                (
+                    "working_group",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Blank when the working group is not known.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.workinggroup",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical membership',
-                'verbose_name_plural': 'historical memberships',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical membership",
+                "verbose_name_plural": "historical memberships",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('coordinator', 'Coordinator'), ('expert', 'Expert')], default='expert', max_length=12)),
-                ('expert', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='compositions.expert')),
-                ('mirror_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='nmg_registry.mirrorgroup')),
-                ('working_group', models.ForeignKey(blank=True, help_text='Blank when the working group is not known.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='nmg_registry.workinggroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("coordinator", "Coordinator"), ("expert", "Expert")],
+                        default="expert",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "expert",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="compositions.expert",
+                    ),
+                ),
+                (
+                    "mirror_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="nmg_registry.mirrorgroup",
+                    ),
+                ),
+                (
+                    "working_group",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank when the working group is not known.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="nmg_registry.workinggroup",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['expert__country__code', 'working_group__number', 'expert__name', 'pk'],
+                "ordering": [
+                    "expert__country__code",
+                    "working_group__number",
+                    "expert__name",
+                    "pk",
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='expert',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='expert_name_required', violation_error_message='An expert needs a name.'),
+            model_name="expert",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True),
+                name="expert_name_required",
+                violation_error_message="An expert needs a name.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='expert',
-            constraint=models.CheckConstraint(condition=models.Q(('gender__in', ['', 'female', 'male', 'other', 'undisclosed'])), name='expert_gender_valid', violation_error_message='Gender must be female, male, other or undisclosed.'),
+            model_name="expert",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("gender__in", ["", "female", "male", "other", "undisclosed"])),
+                name="expert_gender_valid",
+                violation_error_message="Gender must be female, male, other or undisclosed.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='expert',
-            constraint=models.UniqueConstraint(models.F('country'), django.db.models.functions.text.Lower('email'), condition=models.Q(('email', ''), _negated=True), name='expert_unique_email_per_country', violation_error_message='This country already has an expert with that email.'),
+            model_name="expert",
+            constraint=models.UniqueConstraint(
+                models.F("country"),
+                django.db.models.functions.text.Lower("email"),
+                condition=models.Q(("email", ""), _negated=True),
+                name="expert_unique_email_per_country",
+                violation_error_message="This country already has an expert with that email.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='expert',
-            constraint=models.UniqueConstraint(models.F('country'), django.db.models.functions.text.Lower('name'), django.db.models.functions.text.Lower('institution'), condition=models.Q(('email', '')), name='expert_unique_name_institution_without_email', violation_error_message='This country already has an expert of that name and institution without an email.'),
+            model_name="expert",
+            constraint=models.UniqueConstraint(
+                models.F("country"),
+                django.db.models.functions.text.Lower("name"),
+                django.db.models.functions.text.Lower("institution"),
+                condition=models.Q(("email", "")),
+                name="expert_unique_name_institution_without_email",
+                violation_error_message="This country already has an expert of that name and institution without an email.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['coordinator', 'expert'])), name='membership_role_valid', violation_error_message='Role must be coordinator or expert.'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["coordinator", "expert"])),
+                name="membership_role_valid",
+                violation_error_message="Role must be coordinator or expert.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(models.F('expert'), django.db.models.functions.comparison.Coalesce('working_group', 0), django.db.models.functions.comparison.Coalesce('mirror_group', 0), name='membership_unique_seat', violation_error_message='This expert already holds that seat.'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                models.F("expert"),
+                django.db.models.functions.comparison.Coalesce("working_group", 0),
+                django.db.models.functions.comparison.Coalesce("mirror_group", 0),
+                name="membership_unique_seat",
+                violation_error_message="This expert already holds that seat.",
+            ),
         ),
     ]

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,191 +15,637 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RegistryPermissions',
+            name="RegistryPermissions",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
             ],
             options={
-                'permissions': [('manage_registry', 'Can manage the whole registry (WP6 staff)')],
-                'managed': False,
-                'default_permissions': (),
+                "permissions": [("manage_registry", "Can manage the whole registry (WP6 staff)")],
+                "managed": False,
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='StakeholderType',
+            name="StakeholderType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('label', models.CharField(max_length=100, unique=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("label", models.CharField(max_length=100, unique=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['order', 'slug'],
+                "ordering": ["order", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Country',
+            name="Country",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='Two letters, EU style: EL, UK.', max_length=2, unique=True, verbose_name='EU code')),
-                ('iso_code', models.CharField(help_text='ISO 3166 alpha-2: GR, GB.', max_length=2, unique=True, verbose_name='ISO code')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('participation', models.CharField(choices=[('signatory', 'Signatory'), ('observer', 'Observer'), ('none', 'Not participating')], default='none', max_length=10)),
-                ('signed_on', models.DateField(blank=True, help_text='When the day is known.', null=True, verbose_name='declaration signed on')),
-                ('signing_note', models.CharField(blank=True, help_text="When only the year or period is known, e.g. 'late 2020'.", max_length=60)),
-                ('health_system', models.CharField(blank=True, choices=[('nhs', 'National health service (Beveridge)'), ('insurance', 'Social health insurance (Bismarck)'), ('mixed', 'Mixed')], max_length=10)),
-                ('population_millions', models.DecimalField(blank=True, decimal_places=1, help_text='1 January 2020.', max_digits=6, null=True)),
-                ('health_genomics_plan_url', models.URLField(blank=True, verbose_name='national health genomics plan')),
-                ('national_roadmap_url', models.URLField(blank=True, verbose_name='national 1+MG roadmap')),
-                ('notes', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Two letters, EU style: EL, UK.",
+                        max_length=2,
+                        unique=True,
+                        verbose_name="EU code",
+                    ),
+                ),
+                (
+                    "iso_code",
+                    models.CharField(
+                        help_text="ISO 3166 alpha-2: GR, GB.",
+                        max_length=2,
+                        unique=True,
+                        verbose_name="ISO code",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                (
+                    "participation",
+                    models.CharField(
+                        choices=[
+                            ("signatory", "Signatory"),
+                            ("observer", "Observer"),
+                            ("none", "Not participating"),
+                        ],
+                        default="none",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "signed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the day is known.",
+                        null=True,
+                        verbose_name="declaration signed on",
+                    ),
+                ),
+                (
+                    "signing_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="When only the year or period is known, e.g. 'late 2020'.",
+                        max_length=60,
+                    ),
+                ),
+                (
+                    "health_system",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("nhs", "National health service (Beveridge)"),
+                            ("insurance", "Social health insurance (Bismarck)"),
+                            ("mixed", "Mixed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "population_millions",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="1 January 2020.",
+                        max_digits=6,
+                        null=True,
+                    ),
+                ),
+                (
+                    "health_genomics_plan_url",
+                    models.URLField(blank=True, verbose_name="national health genomics plan"),
+                ),
+                (
+                    "national_roadmap_url",
+                    models.URLField(blank=True, verbose_name="national 1+MG roadmap"),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'countries',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z]{2}$'), ('iso_code__regex', '^[A-Z]{2}$')), name='country_codes_two_capital_letters', violation_error_message='Country codes are two capital letters.'), models.CheckConstraint(condition=models.Q(('participation__in', ['signatory', 'observer', 'none'])), name='country_participation_valid'), models.CheckConstraint(condition=models.Q(('health_system__in', ['', 'nhs', 'insurance', 'mixed'])), name='country_health_system_valid'), models.CheckConstraint(condition=models.Q(('population_millions__isnull', True), ('population_millions__gt', 0), _connector='OR'), name='country_population_positive', violation_error_message='Population must be positive.')],
+                "verbose_name_plural": "countries",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("code__regex", "^[A-Z]{2}$"), ("iso_code__regex", "^[A-Z]{2}$")
+                        ),
+                        name="country_codes_two_capital_letters",
+                        violation_error_message="Country codes are two capital letters.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("participation__in", ["signatory", "observer", "none"])
+                        ),
+                        name="country_participation_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("health_system__in", ["", "nhs", "insurance", "mixed"])
+                        ),
+                        name="country_health_system_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("population_millions__isnull", True),
+                            ("population_millions__gt", 0),
+                            _connector="OR",
+                        ),
+                        name="country_population_positive",
+                        violation_error_message="Population must be positive.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalCountry',
+            name="HistoricalCountry",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.CharField(db_index=True, help_text='Two letters, EU style: EL, UK.', max_length=2, verbose_name='EU code')),
-                ('iso_code', models.CharField(db_index=True, help_text='ISO 3166 alpha-2: GR, GB.', max_length=2, verbose_name='ISO code')),
-                ('name', models.CharField(db_index=True, max_length=100)),
-                ('participation', models.CharField(choices=[('signatory', 'Signatory'), ('observer', 'Observer'), ('none', 'Not participating')], default='none', max_length=10)),
-                ('signed_on', models.DateField(blank=True, help_text='When the day is known.', null=True, verbose_name='declaration signed on')),
-                ('signing_note', models.CharField(blank=True, help_text="When only the year or period is known, e.g. 'late 2020'.", max_length=60)),
-                ('health_system', models.CharField(blank=True, choices=[('nhs', 'National health service (Beveridge)'), ('insurance', 'Social health insurance (Bismarck)'), ('mixed', 'Mixed')], max_length=10)),
-                ('population_millions', models.DecimalField(blank=True, decimal_places=1, help_text='1 January 2020.', max_digits=6, null=True)),
-                ('health_genomics_plan_url', models.URLField(blank=True, verbose_name='national health genomics plan')),
-                ('national_roadmap_url', models.URLField(blank=True, verbose_name='national 1+MG roadmap')),
-                ('notes', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        db_index=True,
+                        help_text="Two letters, EU style: EL, UK.",
+                        max_length=2,
+                        verbose_name="EU code",
+                    ),
+                ),
+                (
+                    "iso_code",
+                    models.CharField(
+                        db_index=True,
+                        help_text="ISO 3166 alpha-2: GR, GB.",
+                        max_length=2,
+                        verbose_name="ISO code",
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100)),
+                (
+                    "participation",
+                    models.CharField(
+                        choices=[
+                            ("signatory", "Signatory"),
+                            ("observer", "Observer"),
+                            ("none", "Not participating"),
+                        ],
+                        default="none",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "signed_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the day is known.",
+                        null=True,
+                        verbose_name="declaration signed on",
+                    ),
+                ),
+                (
+                    "signing_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="When only the year or period is known, e.g. 'late 2020'.",
+                        max_length=60,
+                    ),
+                ),
+                (
+                    "health_system",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("nhs", "National health service (Beveridge)"),
+                            ("insurance", "Social health insurance (Bismarck)"),
+                            ("mixed", "Mixed"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "population_millions",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        help_text="1 January 2020.",
+                        max_digits=6,
+                        null=True,
+                    ),
+                ),
+                (
+                    "health_genomics_plan_url",
+                    models.URLField(blank=True, verbose_name="national health genomics plan"),
+                ),
+                (
+                    "national_roadmap_url",
+                    models.URLField(blank=True, verbose_name="national 1+MG roadmap"),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical country',
-                'verbose_name_plural': 'historical countries',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical country",
+                "verbose_name_plural": "historical countries",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalRepresentative',
+            name="HistoricalRepresentative",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('role', models.CharField(choices=[('wg1_representative', 'WG1 representative'), ('scientific_coordinator', 'NMG scientific coordinator'), ('national_contact_point', 'National contact point'), ('other', 'Other')], default='other', max_length=30)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.country')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("wg1_representative", "WG1 representative"),
+                            ("scientific_coordinator", "NMG scientific coordinator"),
+                            ("national_contact_point", "National contact point"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=30,
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical representative',
-                'verbose_name_plural': 'historical representatives',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical representative",
+                "verbose_name_plural": "historical representatives",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalWorkingGroup',
+            name="HistoricalWorkingGroup",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(db_index=True)),
-                ('name', models.CharField(max_length=200)),
-                ('is_use_case', models.BooleanField(default=False, verbose_name='use case')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(db_index=True)),
+                ("name", models.CharField(max_length=200)),
+                ("is_use_case", models.BooleanField(default=False, verbose_name="use case")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical working group',
-                'verbose_name_plural': 'historical working groups',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical working group",
+                "verbose_name_plural": "historical working groups",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='WorkingGroup',
+            name="WorkingGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('is_use_case', models.BooleanField(default=False, verbose_name='use case')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("is_use_case", models.BooleanField(default=False, verbose_name="use case")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
             ],
             options={
-                'ordering': ['number'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='working_group_number_positive', violation_error_message='Working group numbers start at 1.')],
+                "ordering": ["number"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("number__gte", 1)),
+                        name="working_group_number_positive",
+                        violation_error_message="Working group numbers start at 1.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalMirrorGroup',
+            name="HistoricalMirrorGroup",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('single', 'Single group'), ('core', 'Core group'), ('operational', 'Operational subgroup'), ('forum', 'Open stakeholder forum'), ('working_group', 'Group for one working group')], max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('established_on', models.DateField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.country')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('working_group', models.ForeignKey(blank=True, db_constraint=False, help_text='Only for a group that mirrors one working group.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.workinggroup')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single", "Single group"),
+                            ("core", "Core group"),
+                            ("operational", "Operational subgroup"),
+                            ("forum", "Open stakeholder forum"),
+                            ("working_group", "Group for one working group"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("established_on", models.DateField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "working_group",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Only for a group that mirrors one working group.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.workinggroup",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical mirror group',
-                'verbose_name_plural': 'historical mirror groups',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical mirror group",
+                "verbose_name_plural": "historical mirror groups",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Representative',
+            name="Representative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('wg1_representative', 'WG1 representative'), ('scientific_coordinator', 'NMG scientific coordinator'), ('national_contact_point', 'National contact point'), ('other', 'Other')], default='other', max_length=30)),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='representatives', to='nmg_registry.country')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='representations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("wg1_representative", "WG1 representative"),
+                            ("scientific_coordinator", "NMG scientific coordinator"),
+                            ("national_contact_point", "National contact point"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="representatives",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="representations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country__code', 'user__username'],
-                'constraints': [models.UniqueConstraint(fields=('user', 'country'), name='representative_once_per_country', violation_error_message='This user already represents that country.'), models.CheckConstraint(condition=models.Q(('role__in', ['wg1_representative', 'scientific_coordinator', 'national_contact_point', 'other'])), name='representative_role_valid')],
+                "ordering": ["country__code", "user__username"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "country"),
+                        name="representative_once_per_country",
+                        violation_error_message="This user already represents that country.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "role__in",
+                                [
+                                    "wg1_representative",
+                                    "scientific_coordinator",
+                                    "national_contact_point",
+                                    "other",
+                                ],
+                            )
+                        ),
+                        name="representative_role_valid",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MirrorGroup',
+            name="MirrorGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('single', 'Single group'), ('core', 'Core group'), ('operational', 'Operational subgroup'), ('forum', 'Open stakeholder forum'), ('working_group', 'Group for one working group')], max_length=20)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('established_on', models.DateField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mirror_groups', to='nmg_registry.country')),
-                ('working_group', models.ForeignKey(blank=True, help_text='Only for a group that mirrors one working group.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mirror_groups', to='nmg_registry.workinggroup')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single", "Single group"),
+                            ("core", "Core group"),
+                            ("operational", "Operational subgroup"),
+                            ("forum", "Open stakeholder forum"),
+                            ("working_group", "Group for one working group"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("established_on", models.DateField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mirror_groups",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "working_group",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Only for a group that mirrors one working group.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="mirror_groups",
+                        to="nmg_registry.workinggroup",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['country__code', 'kind', 'working_group__number', 'name'],
-                'constraints': [models.UniqueConstraint(fields=('country', 'name'), name='mirror_group_name_unique_per_country', violation_error_message='This country already has a mirror group of that name.'), models.UniqueConstraint(condition=models.Q(('working_group__isnull', False)), fields=('country', 'working_group'), name='mirror_group_one_per_working_group', violation_error_message='This country already has a group for that working group.'), models.CheckConstraint(condition=models.Q(('kind__in', ['single', 'core', 'operational', 'forum', 'working_group'])), name='mirror_group_kind_valid'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'working_group'), ('working_group__isnull', False)), models.Q(models.Q(('kind', 'working_group'), _negated=True), ('working_group__isnull', True)), _connector='OR'), name='mirror_group_working_group_matches_kind', violation_error_message='A group for one working group names it; other kinds of group do not.')],
+                "ordering": ["country__code", "kind", "working_group__number", "name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("country", "name"),
+                        name="mirror_group_name_unique_per_country",
+                        violation_error_message="This country already has a mirror group of that name.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("working_group__isnull", False)),
+                        fields=("country", "working_group"),
+                        name="mirror_group_one_per_working_group",
+                        violation_error_message="This country already has a group for that working group.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                ["single", "core", "operational", "forum", "working_group"],
+                            )
+                        ),
+                        name="mirror_group_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "working_group"), ("working_group__isnull", False)),
+                            models.Q(
+                                models.Q(("kind", "working_group"), _negated=True),
+                                ("working_group__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="mirror_group_working_group_matches_kind",
+                        violation_error_message="A group for one working group names it; other kinds of group do not.",
+                    ),
+                ],
             },
         ),
     ]

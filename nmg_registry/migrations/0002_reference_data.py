@@ -13,7 +13,11 @@ WORKING_GROUPS = [
     (2, "Ethical, legal and social issues (ELSI)", False),
     (3, "Common standards and minimal dataset for clinical and phenotypic data", False),
     (4, "Good sequencing practice", False),
-    (5, "Federated, secure, interoperable and privacy-respecting framework and access governance", False),
+    (
+        5,
+        "Federated, secure, interoperable and privacy-respecting framework and access governance",
+        False,
+    ),
     (6, "Health economics and outcome research", False),
     (7, "Involvement of the private sector", False),
     (8, "Use case: rare diseases", True),

@@ -7,269 +7,686 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('nmg_registry', '0001_initial'),
+        ("nmg_registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60)),
-                ('section', models.CharField(choices=[('profile', 'Profile and contacts'), ('plan', 'National Health Genomics Plan'), ('roadmap', 'National 1+MG Roadmap'), ('functioning', 'National Mirror Groups composition and functioning'), ('links', 'NMGs links to the 1+MG Initiative')], max_length=20)),
-                ('text', models.TextField()),
-                ('help_text', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('choice', 'Choice'), ('scale', 'Scale'), ('text', 'Text'), ('url', 'Web address')], max_length=10)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60)),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("profile", "Profile and contacts"),
+                            ("plan", "National Health Genomics Plan"),
+                            ("roadmap", "National 1+MG Roadmap"),
+                            ("functioning", "National Mirror Groups composition and functioning"),
+                            ("links", "NMGs links to the 1+MG Initiative"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("help_text", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("choice", "Choice"),
+                            ("scale", "Scale"),
+                            ("text", "Text"),
+                            ("url", "Web address"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['survey', 'order', 'code'],
+                "ordering": ["survey", "order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalSurvey',
+            name="HistoricalSurvey",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80)),
-                ('title', models.CharField(max_length=200)),
-                ('opens_on', models.DateField(blank=True, null=True)),
-                ('closes_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('closed', 'Closed')], default='draft', max_length=10)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80)),
+                ("title", models.CharField(max_length=200)),
+                ("opens_on", models.DateField(blank=True, null=True)),
+                ("closes_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical survey',
-                'verbose_name_plural': 'historical surveys',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical survey",
+                "verbose_name_plural": "historical surveys",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='QuestionOption',
+            name="QuestionOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.CharField(max_length=60)),
-                ('label', models.CharField(max_length=200)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='surveys.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.CharField(max_length=60)),
+                ("label", models.CharField(max_length=200)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="surveys.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question', 'order', 'value'],
+                "ordering": ["question", "order", "value"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=10)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='nmg_registry.country')),
-                ('submitted_by', models.ForeignKey(blank=True, help_text='Blank for responses entered by import.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank for responses entered by import.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['survey', 'country__code'],
+                "ordering": ["survey", "country__code"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalAnswer',
+            name="HistoricalAnswer",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('text', models.TextField(blank=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('question', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.question')),
-                ('option', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.questionoption')),
-                ('response', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.response')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveys.question",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveys.questionoption",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveys.response",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical answer',
-                'verbose_name_plural': 'historical answers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical answer",
+                "verbose_name_plural": "historical answers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(blank=True)),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.question')),
-                ('option', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='surveys.questionoption')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.response')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(blank=True)),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="surveys.question",
+                    ),
+                ),
+                (
+                    "option",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="surveys.questionoption",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="surveys.response",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['response', 'question__order'],
+                "ordering": ["response", "question__order"],
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('opens_on', models.DateField(blank=True, null=True)),
-                ('closes_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('open', 'Open'), ('closed', 'Closed')], default='draft', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('invited_countries', models.ManyToManyField(blank=True, related_name='invitations', to='nmg_registry.country')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("opens_on", models.DateField(blank=True, null=True)),
+                ("closes_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("open", "Open"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "invited_countries",
+                    models.ManyToManyField(
+                        blank=True, related_name="invitations", to="nmg_registry.country"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opens_on', 'slug'],
-                'get_latest_by': 'opens_on',
+                "ordering": ["-opens_on", "slug"],
+                "get_latest_by": "opens_on",
             },
         ),
         migrations.AddField(
-            model_name='response',
-            name='survey',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey'),
+            model_name="response",
+            name="survey",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="responses",
+                to="surveys.survey",
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='survey',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='surveys.survey'),
+            model_name="question",
+            name="survey",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="questions",
+                to="surveys.survey",
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalSurvey_invited_countries',
+            name="HistoricalSurvey_invited_countries",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('m2m_history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.country')),
-                ('history', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, to='surveys.historicalsurvey')),
-                ('survey', models.ForeignKey(blank=True, db_constraint=False, db_tablespace='', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("m2m_history_id", models.AutoField(primary_key=True, serialize=False)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "history",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        to="surveys.historicalsurvey",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        db_tablespace="",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'HistoricalSurvey_invited_countries',
+                "verbose_name": "HistoricalSurvey_invited_countries",
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalResponse',
+            name="HistoricalResponse",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], default='draft', max_length=10)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('country', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='nmg_registry.country')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('submitted_by', models.ForeignKey(blank=True, db_constraint=False, help_text='Blank for responses entered by import.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survey', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="nmg_registry.country",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Blank for responses entered by import.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical response',
-                'verbose_name_plural': 'historical responses',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical response",
+                "verbose_name_plural": "historical responses",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalQuestion',
+            name="HistoricalQuestion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60)),
-                ('section', models.CharField(choices=[('profile', 'Profile and contacts'), ('plan', 'National Health Genomics Plan'), ('roadmap', 'National 1+MG Roadmap'), ('functioning', 'National Mirror Groups composition and functioning'), ('links', 'NMGs links to the 1+MG Initiative')], max_length=20)),
-                ('text', models.TextField()),
-                ('help_text', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('choice', 'Choice'), ('scale', 'Scale'), ('text', 'Text'), ('url', 'Web address')], max_length=10)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('survey', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='surveys.survey')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60)),
+                (
+                    "section",
+                    models.CharField(
+                        choices=[
+                            ("profile", "Profile and contacts"),
+                            ("plan", "National Health Genomics Plan"),
+                            ("roadmap", "National 1+MG Roadmap"),
+                            ("functioning", "National Mirror Groups composition and functioning"),
+                            ("links", "NMGs links to the 1+MG Initiative"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("help_text", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("choice", "Choice"),
+                            ("scale", "Scale"),
+                            ("text", "Text"),
+                            ("url", "Web address"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="surveys.survey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical question',
-                'verbose_name_plural': 'historical questions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical question",
+                "verbose_name_plural": "historical questions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('question_code', models.SlugField(help_text='The question of each round the target is measured on.', max_length=60)),
-                ('answer_values', models.JSONField(help_text='The option values that count towards the target.')),
-                ('threshold', models.DecimalField(decimal_places=4, help_text='The share to reach, from 0 to 1.', max_digits=5)),
-                ('due_on', models.DateField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "question_code",
+                    models.SlugField(
+                        help_text="The question of each round the target is measured on.",
+                        max_length=60,
+                    ),
+                ),
+                (
+                    "answer_values",
+                    models.JSONField(help_text="The option values that count towards the target."),
+                ),
+                (
+                    "threshold",
+                    models.DecimalField(
+                        decimal_places=4, help_text="The share to reach, from 0 to 1.", max_digits=5
+                    ),
+                ),
+                ("due_on", models.DateField()),
             ],
             options={
-                'ordering': ['due_on', 'slug'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('threshold__gte', 0), ('threshold__lte', 1)), name='target_threshold_is_share', violation_error_message='The threshold is a share between 0 and 1.')],
+                "ordering": ["due_on", "slug"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("threshold__gte", 0), ("threshold__lte", 1)),
+                        name="target_threshold_is_share",
+                        violation_error_message="The threshold is a share between 0 and 1.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='questionoption',
-            constraint=models.UniqueConstraint(fields=('question', 'value'), name='option_value_unique_per_question', violation_error_message='This question already has an option with that value.'),
+            model_name="questionoption",
+            constraint=models.UniqueConstraint(
+                fields=("question", "value"),
+                name="option_value_unique_per_question",
+                violation_error_message="This question already has an option with that value.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='questionoption',
-            constraint=models.CheckConstraint(condition=models.Q(('value', ''), _negated=True), name='option_value_required', violation_error_message='An option needs a value.'),
+            model_name="questionoption",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value", ""), _negated=True),
+                name="option_value_required",
+                violation_error_message="An option needs a value.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('response', 'question'), name='answer_one_per_question_per_response', violation_error_message='This response already answers that question.'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("response", "question"),
+                name="answer_one_per_question_per_response",
+                violation_error_message="This response already answers that question.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('option__isnull', False), ('text', '')), models.Q(('option__isnull', True), models.Q(('text', ''), _negated=True)), _connector='OR'), name='answer_is_option_or_text', violation_error_message='An answer is either one option or a text, not both.'),
+            model_name="answer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("option__isnull", False), ("text", "")),
+                    models.Q(("option__isnull", True), models.Q(("text", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="answer_is_option_or_text",
+                violation_error_message="An answer is either one option or a text, not both.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'open', 'closed'])), name='survey_status_valid'),
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "open", "closed"])),
+                name="survey_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.CheckConstraint(condition=models.Q(('opens_on__isnull', True), ('closes_on__isnull', True), ('closes_on__gte', models.F('opens_on')), _connector='OR'), name='survey_closes_after_opening', violation_error_message='A round cannot close before it opens.'),
+            model_name="survey",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("opens_on__isnull", True),
+                    ("closes_on__isnull", True),
+                    ("closes_on__gte", models.F("opens_on")),
+                    _connector="OR",
+                ),
+                name="survey_closes_after_opening",
+                violation_error_message="A round cannot close before it opens.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(fields=('survey', 'country'), name='response_one_per_country_per_survey', violation_error_message='This country already has a response in that round.'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "country"),
+                name="response_one_per_country_per_survey",
+                violation_error_message="This country already has a response in that round.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted'])), name='response_status_valid'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "submitted"])),
+                name="response_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('submitted_at__isnull', False), _connector='OR'), name='response_submitted_has_time', violation_error_message='A submitted response records when it was submitted.'),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("submitted_at__isnull", False), _connector="OR"
+                ),
+                name="response_submitted_has_time",
+                violation_error_message="A submitted response records when it was submitted.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.UniqueConstraint(fields=('survey', 'code'), name='question_code_unique_per_survey', violation_error_message='This round already has a question with that code.'),
+            model_name="question",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "code"),
+                name="question_code_unique_per_survey",
+                violation_error_message="This round already has a question with that code.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['choice', 'scale', 'text', 'url'])), name='question_kind_valid'),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["choice", "scale", "text", "url"])),
+                name="question_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(('section__in', ['profile', 'plan', 'roadmap', 'functioning', 'links'])), name='question_section_valid'),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("section__in", ["profile", "plan", "roadmap", "functioning", "links"])
+                ),
+                name="question_section_valid",
+            ),
         ),
     ]

@@ -1,0 +1,94 @@
+"""The health check and the start page."""
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_200_with_json_when_the_database_answers(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_answers_503_when_the_database_does_not(client):
+    with mock.patch(
+        "nmg_registry.views.connection.cursor", side_effect=OperationalError("connection refused")
+    ):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_home_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get("/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
+def test_home_is_open_to_anonymous_visitors_when_aggregates_are_public(client, settings):
+    settings.NMG_PUBLIC_AGGREGATES = True
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Sign in" in response.content.decode()
+
+
+def test_home_lists_countries_and_rounds_in_fixed_queries(client, cast, django_assert_num_queries):
+    client.force_login(cast.viewer)
+    factories.SurveyFactory(title="Round of 2025")
+
+    # session, user, countries, rounds.
+    with django_assert_num_queries(4):
+        response = client.get("/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "31 countries in the registry, 27 of them signatories" in page
+    assert "National Mirror Groups survey 2020" in page
+    assert "0 of 24 invited" in page
+    assert "Round of 2025" in page
+    assert "Greece" in page
+
+
+def test_home_query_count_does_not_grow_with_rounds(client, cast, django_assert_num_queries):
+    client.force_login(cast.viewer)
+    for _ in range(10):
+        survey = factories.SurveyFactory()
+        factories.submitted_response(survey=survey, country=cast.es)
+
+    with django_assert_num_queries(4):
+        response = client.get("/")
+    assert response.content.decode().count("1 of 0 invited") == 10
+
+
+def test_login_page_has_labelled_fields(client):
+    page = client.get("/accounts/login/").content.decode()
+
+    assert '<label for="id_username">Username</label>' in page
+    assert '<label for="id_password">Password</label>' in page
+
+
+def test_signing_in_with_the_form_reaches_the_dashboard(client, cast):
+    response = client.post(
+        "/accounts/login/",
+        {"username": "viewer", "password": factories.TEST_PASSWORD},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Signed in as <strong>viewer</strong>" in response.content.decode()
+
+
+def test_unknown_page_is_a_404_not_a_500(client):
+    assert client.get("/no-such-page/").status_code == 404
