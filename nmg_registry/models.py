@@ -1,6 +1,8 @@
 """The core registry: countries, working groups, stakeholder types, mirror groups and
 representatives."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -293,3 +295,45 @@ class RegistryPermissions(models.Model):
 
     def __str__(self):
         return "registry permissions"
+
+
+class DemoDataset(models.Model):
+    """Present when `load_demo_data` filled the registry: pages then warn that the
+    per-country values are invented (only the totals match the published deliverable)."""
+
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["-loaded_at"]
+
+    def __str__(self):
+        return f"Demo data loaded {self.loaded_at:%Y-%m-%d %H:%M}"
+
+
+class PendingImport(models.Model):
+    """An uploaded spreadsheet waiting for its uploader to confirm the previewed changes.
+
+    Kept in the database, not in one process's temporary folder, so that the confirmation
+    may reach any web worker or host.
+    """
+
+    class Kind(models.TextChoices):
+        COMPOSITION = "composition", "Composition"
+        SURVEY = "survey", "Survey responses"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_imports"
+    )
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField()
+    options = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.filename} by {self.user}"

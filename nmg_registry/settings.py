@@ -221,3 +221,5 @@ SPECTACULAR_SETTINGS = {
 # Registry behaviour.
 # Open the aggregates (dashboards, summary JSON, submitted responses) to anonymous readers.
 NMG_PUBLIC_AGGREGATES = env_bool("NMG_PUBLIC_AGGREGATES", False)
+# The largest spreadsheet an upload may be, in megabytes.
+NMG_MAX_UPLOAD_MB = env_int("NMG_MAX_UPLOAD_MB", 50)

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.db import OperationalError
 
+from nmg_registry.models import DemoDataset
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,8 @@ def test_home_lists_countries_and_rounds_in_fixed_queries(client, cast, django_a
     client.force_login(cast.viewer)
     factories.SurveyFactory(title="Round of 2025")
 
-    # session, user, countries, rounds.
-    with django_assert_num_queries(4):
+    # session, user, countries, rounds, the demo-data notice.
+    with django_assert_num_queries(5):
         response = client.get("/")
 
     page = response.content.decode()
@@ -67,7 +68,7 @@ def test_home_query_count_does_not_grow_with_rounds(client, cast, django_assert_
         survey = factories.SurveyFactory()
         factories.submitted_response(survey=survey, country=cast.es)
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         response = client.get("/")
     assert response.content.decode().count("1 of 0 invited") == 10
 
@@ -92,3 +93,13 @@ def test_signing_in_with_the_form_reaches_the_dashboard(client, cast):
 
 def test_unknown_page_is_a_404_not_a_500(client):
     assert client.get("/no-such-page/").status_code == 404
+
+
+def test_pages_say_when_the_data_is_a_synthetic_demo(client, cast):
+    client.force_login(cast.viewer)
+    assert "Demo data." not in client.get("/").content.decode()
+
+    DemoDataset.objects.create(description="Per-country values are invented.")
+
+    page = client.get("/").content.decode()
+    assert "<strong>Demo data.</strong> Per-country values are invented." in page
