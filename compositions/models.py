@@ -6,7 +6,13 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce, Lower
 from simple_history.models import HistoricalRecords
 
-from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
+from nmg_registry.models import (
+    Country,
+    MirrorGroup,
+    StakeholderType,
+    WorkingGroup,
+    related_if_set,
+)
 
 
 class Gender(models.TextChoices):
@@ -132,15 +138,16 @@ class Membership(models.Model):
         return f"{self.expert.name}: {where} ({self.get_role_display()})"
 
     def clean(self):
-        # Relations across tables cannot be CHECK constraints; services call full_clean().
-        if not (self.expert_id and self.mirror_group_id):
+        # Relations across tables cannot be CHECK constraints; services and forms call
+        # full_clean(). The expert may be attached but not yet saved (an admin inline).
+        expert, group = related_if_set(self, "expert"), related_if_set(self, "mirror_group")
+        if expert is None or group is None:
             return
-        if self.mirror_group.country_id != self.expert.country_id:
+        if group.country_id != expert.country_id:
             raise ValidationError(
                 {"mirror_group": "The mirror group belongs to another country than the expert."}
             )
-        group_wg = self.mirror_group.working_group_id
-        if group_wg and self.working_group_id and group_wg != self.working_group_id:
+        if group.working_group_id and self.working_group_id not in (None, group.working_group_id):
             raise ValidationError(
                 {"working_group": "The mirror group mirrors another working group."}
             )

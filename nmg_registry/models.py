@@ -15,6 +15,14 @@ def normalise_country_code(code: str) -> str:
     return (code or "").strip().upper()
 
 
+def related_if_set(instance, field_name):
+    """The related object when its id is set or an object is attached, else None."""
+    field = instance._meta.get_field(field_name)
+    if getattr(instance, field.attname) is None and not field.is_cached(instance):
+        return None
+    return getattr(instance, field_name)
+
+
 class CountryQuerySet(models.QuerySet):
     def resolve(self, code: str) -> "Country":
         """The country with this EU or ISO code in any letter case (`EL`, `gr`, `UK`, `GB`).

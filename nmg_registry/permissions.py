@@ -89,16 +89,20 @@ def can_edit_experts(user, country) -> bool:
 
 def experts_visible_to(user, queryset: QuerySet) -> QuerySet:
     """Filter a queryset of experts to those the user may read."""
-    return _filter_by_country(user, queryset, "country")
+    return records_of_own_countries(user, queryset, "country")
 
 
 def memberships_visible_to(user, queryset: QuerySet) -> QuerySet:
-    return _filter_by_country(user, queryset, "expert__country")
+    return records_of_own_countries(user, queryset, "expert__country")
+
+
+def can_read_representatives(user, country) -> bool:
+    """Who represents a country is personal data: staff and that country's representatives."""
+    return is_registry_staff(user) or represents(user, country)
 
 
 def representatives_visible_to(user, queryset: QuerySet) -> QuerySet:
-    """Who represents a country is personal data: staff and that country's representatives."""
-    return _filter_by_country(user, queryset, "country")
+    return records_of_own_countries(user, queryset, "country")
 
 
 # Survey responses
@@ -143,7 +147,9 @@ def answers_visible_to(user, queryset: QuerySet) -> QuerySet:
     return queryset.filter(visible)
 
 
-def _filter_by_country(user, queryset: QuerySet, country_path: str) -> QuerySet:
+def records_of_own_countries(user, queryset: QuerySet, country_path: str) -> QuerySet:
+    """Country-scoped records the user keeps: every country's for staff, else only those of
+    the countries the user represents. `country_path` leads from the model to its country."""
     if is_registry_staff(user):
         return queryset
     return queryset.filter(**{f"{country_path}__in": represented_country_ids(user)})

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from nmg_registry.models import Country
+from nmg_registry.models import Country, related_if_set
 
 
 class SurveyManager(models.Manager):
@@ -235,10 +235,10 @@ class Answer(models.Model):
 
     def clean(self):
         # Relations across tables cannot be CHECK constraints; services call full_clean().
-        if not self.question_id:
+        question, response = related_if_set(self, "question"), related_if_set(self, "response")
+        if question is None:
             return
-        question = self.question
-        if self.response_id and self.response.survey_id != question.survey_id:
+        if response is not None and response.survey_id != question.survey_id:
             raise ValidationError({"question": "The question belongs to another round."})
         if question.has_options:
             if self.option_id is None or self.option.question_id != question.pk:

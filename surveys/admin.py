@@ -1,0 +1,227 @@
+"""Admin of survey rounds (staff) and of each country's responses (policy-limited)."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.text import Truncator
+
+from nmg_registry import permissions
+from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline, PolicyModelAdmin
+from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
+
+
+def limit_to_round(form_class, survey_id):
+    """Offer only the round's questions and options; an option's label names its question."""
+    fields = form_class.base_fields
+    if "question" in fields:
+        fields["question"].queryset = Question.objects.filter(survey_id=survey_id).select_related(
+            "survey"
+        )
+    if "option" in fields:
+        fields["option"].queryset = QuestionOption.objects.filter(
+            question__survey_id=survey_id
+        ).select_related("question")
+        fields["option"].label_from_instance = lambda option: (
+            f"{option.question.code}: {option.label}"
+        )
+
+
+class QuestionInline(PolicyInline, admin.TabularInline):
+    model = Question
+    fields = ("order", "code", "section", "kind", "text")
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Survey)
+class SurveyAdmin(PolicyHistoryAdmin):
+    list_display = (
+        "title",
+        "slug",
+        "status",
+        "opens_on",
+        "closes_on",
+        "invited_count",
+        "submitted_count",
+    )
+    list_filter = ("status",)
+    search_fields = ("title", "slug")
+    ordering = ("-opens_on", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("invited_countries",)
+    inlines = (QuestionInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                invited_count=Count("invited_countries", distinct=True),
+                submitted_count=Count(
+                    "responses",
+                    filter=Q(responses__status=Response.Status.SUBMITTED),
+                    distinct=True,
+                ),
+            )
+        )
+
+    @admin.display(description="invited", ordering="invited_count")
+    def invited_count(self, survey):
+        return survey.invited_count
+
+    @admin.display(description="submitted", ordering="submitted_count")
+    def submitted_count(self, survey):
+        return survey.submitted_count
+
+
+class OptionInline(PolicyInline, admin.TabularInline):
+    model = QuestionOption
+    fields = ("order", "value", "label")
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(PolicyHistoryAdmin):
+    list_display = ("code", "survey", "section", "kind", "order", "short_text")
+    list_filter = ("survey", "section", "kind")
+    search_fields = ("code", "text")
+    list_select_related = ("survey",)
+    ordering = ("survey", "order", "code")
+    inlines = (OptionInline,)
+
+    @admin.display(description="text")
+    def short_text(self, question):
+        return Truncator(question.text).chars(80)
+
+
+@admin.register(QuestionOption)
+class QuestionOptionAdmin(PolicyModelAdmin):
+    list_display = ("value", "label", "question", "order")
+    list_filter = ("question__survey",)
+    search_fields = ("value", "label", "question__code")
+    list_select_related = ("question__survey",)
+    ordering = ("question__survey", "question__order", "order")
+    autocomplete_fields = ("question",)
+
+
+@admin.register(Target)
+class TargetAdmin(PolicyModelAdmin):
+    list_display = ("name", "slug", "question_code", "answer_values", "threshold", "due_on")
+    search_fields = ("name", "slug", "question_code")
+    ordering = ("due_on", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class AnswerInline(PolicyInline, admin.TabularInline):
+    """Shown once the response is saved: its round decides the questions on offer."""
+
+    model = Answer
+    fields = ("question", "option", "text")
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question__survey", "option")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            limit_to_round(formset.form, obj.survey_id)
+        return formset
+
+
+@admin.register(Response)
+class ResponseAdmin(PolicyHistoryAdmin):
+    """Staff start and delete responses; representatives edit their own in open rounds.
+
+    Submitting goes through the survey pages, so the status fields are staff-only here.
+    """
+
+    country_lookup = "country"
+    list_display = (
+        "country",
+        "survey",
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "answer_count",
+        "updated_at",
+    )
+    list_filter = ("status", "survey", ("country", OwnCountries))
+    search_fields = ("country__name", "country__code", "survey__slug", "survey__title")
+    list_select_related = ("country", "survey", "submitted_by")
+    ordering = ("-survey__opens_on", "survey__slug", "country__code")
+    inlines = (AnswerInline,)
+    staff_only_fields = ("survey", "country", "status", "submitted_by", "submitted_at")
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    def visible_to(self, user, queryset):
+        return permissions.responses_visible_to(user, queryset)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(answer_count=Count("answers"))
+
+    @admin.display(description="answers", ordering="answer_count")
+    def answer_count(self, response):
+        return response.answer_count
+
+    def get_readonly_fields(self, request, obj=None):
+        if permissions.can_manage_registry(request.user):
+            return ()
+        return self.staff_only_fields
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        if obj is not None:
+            return permissions.can_read_response(user, obj)
+        return permissions.can_read_aggregates(user) or bool(
+            permissions.represented_country_ids(user)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        user = request.user
+        if obj is not None:
+            return permissions.can_edit_response(user, obj)
+        return permissions.is_registry_staff(user) or bool(
+            permissions.represented_country_ids(user)
+        )
+
+
+@admin.register(Answer)
+class AnswerAdmin(PolicyHistoryAdmin):
+    """Answers are part of their response: the response's permissions decide.
+
+    Staff add answers here; representatives edit them in their response's page.
+    """
+
+    country_lookup = "response__country"
+    list_display = ("question__code", "value", "response__country", "response__survey")
+    list_filter = ("response__status", "response__survey", ("response__country", OwnCountries))
+    search_fields = ("question__code", "text", "option__value", "response__country__name")
+    list_select_related = ("response__country", "response__survey", "question", "option")
+    ordering = ("response__survey__slug", "response__country__code", "question__order")
+    autocomplete_fields = ("response", "question")
+
+    def visible_to(self, user, queryset):
+        return permissions.answers_visible_to(user, queryset)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("response", "question") if obj is not None else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            limit_to_round(form, obj.response.survey_id)
+        return form
+
+    def response_admin(self):
+        return self.admin_site.get_model_admin(Response)
+
+    def has_view_permission(self, request, obj=None):
+        return self.response_admin().has_view_permission(request, obj and obj.response)
+
+    def has_change_permission(self, request, obj=None):
+        return self.response_admin().has_change_permission(request, obj and obj.response)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.response_admin().has_change_permission(request, obj and obj.response)
