@@ -1,0 +1,45 @@
+"""`python manage.py import_survey <survey-slug> <file> [--dry-run]` (DESIGN section 5)."""
+
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+from nmg_registry.management.importing import ImportCommand
+from surveys.models import Survey
+from surveys.selectors import survey_by_slug
+from surveys.services import import_survey
+
+
+class Command(ImportCommand):
+    help = (
+        "Store a responses file (CSV or XLSX: country, then the question codes) as the "
+        "submitted responses of a survey round, replacing each country's earlier response."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("survey", metavar="survey-slug", help="the round, e.g. nmg-survey-2020")
+        parser.add_argument("file", help="a .csv (UTF-8) or .xlsx file")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="check the file and list what would change, writing nothing",
+        )
+
+    def handle(self, *args, survey, file, dry_run, verbosity, **options):
+        try:
+            round_ = survey_by_slug(slug=survey)
+        except Survey.DoesNotExist as exc:
+            raise CommandError(str(exc)) from None
+        data = self.read_file(file)
+
+        def do_import():
+            summary = import_survey(
+                survey=round_, data=data, filename=Path(file).name, dry_run=dry_run
+            )
+            # A dry run is asked for to see the changes; a real run lists them on request.
+            if dry_run or verbosity >= 2:
+                for change in summary.changes:
+                    self.stdout.write(f"line {change.line}: {change.description}")
+            return summary
+
+        self.run_import(do_import)
