@@ -37,6 +37,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
+	$(BIN)/python manage.py load_demo_data --if-fresh
 	$(BIN)/python manage.py ensure_local_admin
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

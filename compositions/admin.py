@@ -1,12 +1,27 @@
 """Admin of experts and their seats: personal data, limited to the user's countries."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
 
 from compositions.models import Expert, Membership
+from compositions.services import import_composition
 from nmg_registry import permissions
 from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline
-from nmg_registry.models import MirrorGroup
+from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
+from nmg_registry.models import MirrorGroup, PendingImport
+
+
+class CompositionUploadForm(SpreadsheetUploadForm):
+    replace = forms.BooleanField(
+        required=False,
+        label="Replace",
+        help_text=(
+            "Make the file the whole composition of each country it names: that country's "
+            "experts and seats missing from the file are removed."
+        ),
+    )
 
 
 class MembershipInline(PolicyInline, admin.TabularInline):
@@ -29,8 +44,11 @@ class MembershipInline(PolicyInline, admin.TabularInline):
 
 
 @admin.register(Expert)
-class ExpertAdmin(PolicyHistoryAdmin):
+class ExpertAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
     country_lookup = "country"
+    import_kind = PendingImport.Kind.COMPOSITION
+    import_title = "Import composition"
+    import_form_class = CompositionUploadForm
     list_display = (
         "country",
         "name",
@@ -51,6 +69,21 @@ class ExpertAdmin(PolicyHistoryAdmin):
 
     def visible_to(self, user, queryset):
         return permissions.experts_visible_to(user, queryset)
+
+    def import_options(self, form):
+        return {"replace": form.cleaned_data["replace"]}
+
+    def perform_import(self, *, user, data, filename, options, dry_run):
+        return import_composition(
+            data=data, filename=filename, replace=options["replace"], dry_run=dry_run, user=user
+        )
+
+    def export_links(self, request):
+        return [
+            {"url": reverse("compositions:export", args=["csv"]), "label": "Export CSV"},
+            {"url": reverse("compositions:export", args=["xlsx"]), "label": "Export XLSX"},
+            {"url": reverse("compositions:template"), "label": "Blank template"},
+        ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(membership_count=Count("memberships"))

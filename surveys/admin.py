@@ -1,12 +1,19 @@
 """Admin of survey rounds (staff) and of each country's responses (policy-limited)."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from nmg_registry import permissions
 from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline, PolicyModelAdmin
+from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
+from nmg_registry.models import PendingImport
+from nmg_registry.tabular import ImportFailed, RowError
 from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
+from surveys.services import import_survey
 
 
 def limit_to_round(form_class, survey_id):
@@ -42,6 +49,7 @@ class SurveyAdmin(PolicyHistoryAdmin):
         "closes_on",
         "invited_count",
         "submitted_count",
+        "downloads",
     )
     list_filter = ("status",)
     search_fields = ("title", "slug")
@@ -71,6 +79,15 @@ class SurveyAdmin(PolicyHistoryAdmin):
     @admin.display(description="submitted", ordering="submitted_count")
     def submitted_count(self, survey):
         return survey.submitted_count
+
+    @admin.display(description="submitted responses")
+    def downloads(self, survey):
+        url = reverse("surveys:export_responses", args=[survey.slug, "FORMAT"])
+        return format_html(
+            '<a href="{}">CSV</a> · <a href="{}">XLSX</a>',
+            url.replace("FORMAT", "csv"),
+            url.replace("FORMAT", "xlsx"),
+        )
 
 
 class OptionInline(PolicyInline, admin.TabularInline):
@@ -128,8 +145,22 @@ class AnswerInline(PolicyInline, admin.TabularInline):
         return formset
 
 
+class ResponsesUploadForm(SpreadsheetUploadForm):
+    survey = forms.ModelChoiceField(
+        queryset=Survey.objects.all(),
+        label="Survey round",
+        help_text="The file's rows become the submitted responses of this round.",
+    )
+    field_order = ("survey", "file")
+
+
 @admin.register(Response)
-class ResponseAdmin(PolicyHistoryAdmin):
+class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
+    """Answers of open rounds for representatives; staff also import whole rounds."""
+
+    import_kind = PendingImport.Kind.SURVEY
+    import_title = "Import survey responses"
+    import_form_class = ResponsesUploadForm
     """Staff start and delete responses; representatives edit their own in open rounds.
 
     Submitting goes through the survey pages, so the status fields are staff-only here.
@@ -157,6 +188,17 @@ class ResponseAdmin(PolicyHistoryAdmin):
 
     def visible_to(self, user, queryset):
         return permissions.responses_visible_to(user, queryset)
+
+    def import_options(self, form):
+        return {"survey": form.cleaned_data["survey"].slug}
+
+    def perform_import(self, *, user, data, filename, options, dry_run):
+        survey = Survey.objects.filter(slug=options["survey"]).first()
+        if survey is None:
+            raise ImportFailed([RowError(f"the round {options['survey']} no longer exists")])
+        return import_survey(
+            survey=survey, data=data, filename=filename, dry_run=dry_run, user=user
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answer_count=Count("answers"))

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from compositions import views
+
+app_name = "compositions"
+
+urlpatterns = [
+    path("export.<str:file_format>", views.export_composition, name="export"),
+    path("template.xlsx", views.composition_template, name="template"),
+]

@@ -1,0 +1,148 @@
+"""The admin's spreadsheet imports: upload, preview of every change, confirm; only staff."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from compositions.models import Expert
+from nmg_registry.models import PendingImport
+from nmg_registry.services import stage_import
+from surveys.models import Response, Survey
+from tests import factories
+from tests.admin_helpers import admin_url, as_admin_user
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "country,working_group,role,stakeholder_type,institution,name,position,gender,region,email"
+ANA = (
+    "ES,WG3,Coordinator,Research/University,ISCIII,Ana García,Researcher,female,Madrid,"
+    "ana@example.org"
+)
+BAD = "XX,14,chair,,ISCIII,,Researcher,female,Madrid,ana@"
+
+
+def upload(content: str, name="composition.csv"):
+    return SimpleUploadedFile(name, content.encode("utf-8"), content_type="text/csv")
+
+
+@pytest.fixture
+def staff_client(client, cast):
+    client.force_login(cast.staff)
+    return client
+
+
+def test_changelist_offers_import_export_and_template_to_staff(staff_client):
+    page = staff_client.get(admin_url(Expert)).content.decode()
+
+    assert 'href="import/"' in page and "Import composition" in page
+    assert 'href="/compositions/export.csv"' in page
+    assert 'href="/compositions/template.xlsx"' in page
+
+
+def test_upload_shows_a_preview_and_writes_nothing_until_confirmed(staff_client):
+    response = staff_client.post(
+        admin_url(Expert, "import"), {"file": upload(f"{HEADER}\n{ANA}\n")}, follow=True
+    )
+
+    page = response.content.decode()
+    assert "Preview of composition.csv" in page
+    assert "Ana García" in page
+    assert "Confirm import" in page
+    assert not Expert.objects.exists()
+    assert PendingImport.objects.get().filename == "composition.csv"
+
+    confirmed = staff_client.post(response.redirect_chain[-1][0], follow=True)
+
+    assert Expert.objects.get().name == "Ana García"
+    assert not PendingImport.objects.exists()
+    messages = [str(m) for m in confirmed.context["messages"]]
+    assert messages == [
+        "Imported composition.csv. experts: 1 created, 0 updated, 0 unchanged, 0 removed; "
+        "memberships: 1 created, 0 updated, 0 unchanged, 0 removed"
+    ]
+
+
+def test_every_error_is_listed_and_nothing_is_kept(staff_client):
+    response = staff_client.post(
+        admin_url(Expert, "import"), {"file": upload(f"{HEADER}\n{BAD}\n")}
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was written" in page
+    assert "line 2, country: unknown country &quot;XX&quot;" in page
+    assert "line 2, working_group: &quot;14&quot;" in page
+    assert "line 2, name:" in page
+    assert "line 2, email:" in page
+    assert not Expert.objects.exists()
+    assert not PendingImport.objects.exists()
+
+
+def test_a_pending_upload_is_confirmed_from_the_database_by_any_worker(client, cast):
+    # Staged by one process, confirmed through a fresh session as another would.
+    pending = stage_import(
+        user=cast.staff,
+        kind=PendingImport.Kind.COMPOSITION,
+        filename="c.csv",
+        data=f"{HEADER}\n{ANA}\n".encode(),
+        options={"replace": False},
+    )
+    client.force_login(cast.staff)
+
+    client.post(admin_url(Expert, "import_confirm", pending.pk))
+
+    assert Expert.objects.filter(name="Ana García").exists()
+
+
+def test_nobody_else_can_confirm_a_users_pending_upload(client, cast):
+    pending = stage_import(
+        user=cast.staff,
+        kind=PendingImport.Kind.COMPOSITION,
+        filename="c.csv",
+        data=f"{HEADER}\n{ANA}\n".encode(),
+        options={"replace": False},
+    )
+    client.force_login(factories.make_staff("other_staff"))
+
+    assert client.post(admin_url(Expert, "import_confirm", pending.pk)).status_code == 404
+    assert not Expert.objects.exists()
+
+
+def test_a_representative_with_admin_access_cannot_import_there(client, cast):
+    client.force_login(as_admin_user(cast.rep_es))
+
+    assert "Import composition" not in client.get(admin_url(Expert)).content.decode()
+    response = client.post(admin_url(Expert, "import"), {"file": upload(f"{HEADER}\n{ANA}\n")})
+    assert response.status_code == 403
+    assert not PendingImport.objects.exists()
+
+
+def test_an_oversized_upload_is_refused_with_the_limit(staff_client, settings):
+    settings.NMG_MAX_UPLOAD_MB = 0
+
+    response = staff_client.post(
+        admin_url(Expert, "import"), {"file": upload(f"{HEADER}\n{ANA}\n")}
+    )
+
+    assert "the limit is 0 MB" in response.content.decode()
+
+
+def test_survey_responses_import_into_the_chosen_round(staff_client):
+    survey = Survey.objects.get(slug="nmg-survey-2020")
+    codes = list(survey.questions.order_by("order").values_list("code", flat=True))
+    row = dict.fromkeys(codes, "") | {"nmg_stage": "Operational", "funding": "yes"}
+    content = "country," + ",".join(codes) + "\nGR," + ",".join(row[c] for c in codes) + "\n"
+
+    response = staff_client.post(
+        admin_url(Response, "import"),
+        {"survey": survey.pk, "file": upload(content, "responses.csv")},
+        follow=True,
+    )
+    assert "Preview of responses.csv" in response.content.decode()
+    staff_client.post(response.redirect_chain[-1][0])
+
+    greece = Response.objects.get(survey=survey, country__code="EL")
+    assert greece.status == Response.Status.SUBMITTED
+    assert {a.question.code: a.value for a in greece.answers.all()} == {
+        "nmg_stage": "operational",
+        "funding": "yes",
+    }
