@@ -4,13 +4,20 @@ Django's model permissions play no part: `nmg_registry.permissions` decides who 
 change what, so a representative given admin access sees only their own countries' records.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
-from nmg_registry import permissions
-from nmg_registry.models import Country, MirrorGroup, Representative, StakeholderType, WorkingGroup
+from nmg_registry import permissions, services
+from nmg_registry.models import (
+    ApiToken,
+    Country,
+    MirrorGroup,
+    Representative,
+    StakeholderType,
+    WorkingGroup,
+)
 
 # A country filter listing only the countries of the rows the policy lets the user see.
 OwnCountries = admin.RelatedOnlyFieldListFilter
@@ -237,3 +244,54 @@ class RepresentativeAdmin(PolicyHistoryAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self.for_country(request, obj, permissions.can_read_representatives)
+
+
+class ApiTokenStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("live", "in use"), ("revoked", "revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "live":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(PolicyModelAdmin):
+    """Staff see every user's tokens, never a key or its hash, and revoke them. Users create
+    their own on their page or by command: a key is shown once, to whoever created it."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (ApiTokenStateFilter,)
+    search_fields = ("name", "prefix", "user__username", "user__email")
+    list_select_related = ("user",)
+    ordering = ("-created_at", "-id")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoking keeps the record of when a token stopped working; deleting would not.
+        return False
+
+    def has_revoke_permission(self, request):
+        return permissions.can_manage_registry(request.user)
+
+    @admin.action(description="Revoke selected API tokens", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = services.revoke_api_tokens(tokens=queryset)
+        if revoked:
+            self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)
+        else:
+            self.message_user(request, "The selected tokens were revoked before.", messages.WARNING)

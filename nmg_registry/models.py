@@ -1,6 +1,7 @@
-"""The core registry: countries, working groups, stakeholder types, mirror groups and
-representatives."""
+"""The core registry: countries, working groups, stakeholder types, mirror groups,
+representatives, and the API tokens of REST clients."""
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -345,3 +346,69 @@ class PendingImport(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.filename} by {self.user}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A named key with which a REST client acts as its user.
+
+    Only the SHA-256 of the key is stored, and its first characters to tell tokens apart;
+    a revoked token stays as a record of when it stopped working.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        max_length=100, help_text="Your label for the client that uses it, e.g. 'BI report'."
+    )
+    prefix = models.CharField("key prefix", max_length=PREFIX_LENGTH, editable=False)
+    key_hash = models.CharField("SHA-256 of the key", max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="To the minute."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A revoked token's name may be given to its replacement.
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="api_token_name_unique_per_user",
+                violation_error_message="You already have a token of that name.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="api_token_name_not_blank",
+                violation_error_message="A token needs a name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(key_hash__regex=r"^[0-9a-f]{64}$"),
+                name="api_token_key_hash_is_sha256",
+                violation_error_message="Only the SHA-256 of a key is stored, never the key.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        """The stored form of a key. Keys are random, so a plain fast hash suffices."""
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -87,6 +87,12 @@ def can_edit_experts(user, country) -> bool:
     return is_registry_staff(user) or represents(user, country)
 
 
+def can_list_experts(user) -> bool:
+    """Whether the user may list experts at all: staff, and representatives (who then see
+    only their own countries' experts). A viewer is refused rather than shown an empty list."""
+    return is_registry_staff(user) or bool(represented_country_ids(user))
+
+
 def experts_visible_to(user, queryset: QuerySet) -> QuerySet:
     """Filter a queryset of experts to those the user may read."""
     return records_of_own_countries(user, queryset, "country")
@@ -153,3 +159,14 @@ def records_of_own_countries(user, queryset: QuerySet, country_path: str) -> Que
     if is_registry_staff(user):
         return queryset
     return queryset.filter(**{f"{country_path}__in": represented_country_ids(user)})
+
+
+# API tokens
+
+
+def api_tokens_managed_by(user, queryset: QuerySet) -> QuerySet:
+    """The tokens a user lists and revokes on their own page: theirs alone, staff's too.
+    Staff revoke other users' tokens in the admin, which is theirs only."""
+    if not is_signed_in(user):
+        return queryset.none()
+    return queryset.filter(user=user)

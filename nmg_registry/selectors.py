@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from nmg_registry.models import Country
+from nmg_registry import permissions
+from nmg_registry.models import ApiToken, Country
 from surveys.models import Survey
 
 
@@ -49,3 +50,18 @@ def home_overview() -> HomeOverview:
     ]
     signatories = sum(c.participation == Country.Participation.SIGNATORY for c in countries)
     return HomeOverview(countries=countries, signatories=signatories, rounds=rounds)
+
+
+@dataclass(frozen=True)
+class UserApiTokens:
+    live: list[ApiToken]
+    revoked: list[ApiToken]
+
+
+def api_tokens_of(*, user) -> UserApiTokens:
+    """The tokens on the user's page, newest first, in one query: live, then revoked."""
+    tokens = list(permissions.api_tokens_managed_by(user, ApiToken.objects.all()))
+    return UserApiTokens(
+        live=[token for token in tokens if not token.is_revoked],
+        revoked=[token for token in tokens if token.is_revoked],
+    )

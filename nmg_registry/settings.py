@@ -44,6 +44,20 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate such as `60/min`: a whole number per s, min, hour or day."""
+    value = env_str(name, default)
+    count, _, period = value.partition("/")
+    if not (count.strip().isdigit() and period.strip().lower() in _RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 60/min (per s, min, hour or day), not {value!r}"
+        )
+    return f"{int(count)}/{period.strip().lower()}"
+
+
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
 # A fixed key is fine for local use only; production must bring its own.
@@ -120,6 +134,22 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the API's throttling counts. Each process has its own local-memory cache,
+# so with several gunicorn workers only a shared Redis makes the limits hold as documented.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "nmg-registry",
+            # A stalled Redis fails API requests after seconds instead of hanging workers.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first: it refuses locked-out credentials before any other backend runs.
@@ -205,6 +235,39 @@ LOGGING = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Tokens first: its 401 challenge then answers requests without credentials.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "nmg_registry.api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Anonymous clients by address, signed-in ones (token or session) by user; 429 past it.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("NMG_API_ANON_RATE", "60/min"),
+        "user": env_rate("NMG_API_USER_RATE", "600/min"),
+    },
+    # A client's address: REMOTE_ADDR, or behind the proxy the last X-Forwarded-For hop (the
+    # one the proxy added; earlier hops can be forged to dodge the limit).
+    "NUM_PROXIES": 1 if BEHIND_TLS_PROXY else 0,
+    # Closed unless a view says otherwise: each view names its rule from the policy.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        # `?format=csv` on every list and aggregate.
+        "nmg_registry.api.renderers.CSVRenderer",
+    ],
+    # An unknown `?format=` is a 400 naming the formats, not a bare 404.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "nmg_registry.api.renderers.ContentNegotiation",
+    # Every list: `count`, `limit` (1 to 1000, default 100) and `offset`; a bad value is a 400.
+    "DEFAULT_PAGINATION_CLASS": "nmg_registry.api.pagination.LimitOffsetPagination",
+    # The FilterSets of `<app>/filters.py`; a bad filter value is a 400 naming it.
+    "DEFAULT_FILTER_BACKENDS": ["nmg_registry.api.backends.FilterBackend"],
+    # Errors as JSON with a `detail` message, even when CSV was asked for.
+    "EXCEPTION_HANDLER": "nmg_registry.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NMG Registry API",
@@ -216,6 +279,42 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # `?format=csv`, the CSV bodies and the JSON-only errors of every operation.
+        "nmg_registry.api.schema.postprocess_formats",
+    ],
+    "TAGS": [
+        {
+            "name": "registry",
+            "description": (
+                "Countries, working groups, stakeholder types and mirror groups: non-personal "
+                "records and reference data, for any signed-in user."
+            ),
+        },
+        {
+            "name": "surveys",
+            "description": (
+                "Survey rounds with their questions, and each round's responses: submitted "
+                "ones for whoever may read the aggregates, drafts for their own country's "
+                "representatives and WP6 staff."
+            ),
+        },
+        {
+            "name": "compositions",
+            "description": (
+                "The experts of each country's mirror groups. Personal data: WP6 staff, and "
+                "representatives for their own countries only."
+            ),
+        },
+        {
+            "name": "assessment",
+            "description": (
+                "The tables of deliverable D6.6, computed live from the registry. Readable "
+                "by any signed-in user, and by anyone when the aggregates are made public."
+            ),
+        },
+    ],
 }
 
 # Registry behaviour.

@@ -3,7 +3,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics import views as analytics_views
 from nmg_registry import views
 
 admin.site.site_header = "NMG Registry administration"
@@ -11,7 +13,7 @@ admin.site.site_title = "NMG Registry"
 admin.site.index_title = "Registry records"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", analytics_views.dashboard, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
@@ -19,7 +21,20 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", views.api_tokens, name="api-tokens"),
+    path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("compositions/", include("compositions.urls")),
     path("surveys/", include("surveys.urls")),
+    path("assessment/", include("analytics.urls")),
     path("admin/", admin.site.urls),
+    # The assessment first: its surveys/<slug>/summary/ sits beside the rounds' own URLs.
+    path("api/v1/", include("analytics.api.urls")),
+    path("api/v1/", include("nmg_registry.api.urls")),
+    path("api/v1/", include("surveys.api.urls")),
+    path("api/v1/", include("compositions.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# JSON for an address under /api/ that names no endpoint; Django's page elsewhere.
+handler404 = "nmg_registry.api.exceptions.page_not_found"

@@ -5,6 +5,8 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from rest_framework.throttling import SimpleRateThrottle
 
 from tests import factories
 
@@ -23,6 +25,16 @@ def _fast_test_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_accidental_throttling(settings, monkeypatch):
+    """API throttling off, in a cache of the test's own: a test that exercises the limits
+    sets them itself (`tests/nmg_registry/test_throttling.py`). Never a developer's Redis."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    # DRF's throttles read the rates once, at import; None lets every request through.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "user": None})
 
 
 @pytest.fixture

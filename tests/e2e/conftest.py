@@ -8,6 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from nmg_registry.models import Country
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_HINT = (
@@ -58,3 +62,23 @@ def _allow_orm_beside_playwright():
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         yield
+
+
+@pytest.fixture(scope="session")
+def _reference_data(django_db_setup, django_db_blocker) -> str:
+    """The migrated reference data, serialized before any browser test flushes the tables."""
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(autouse=True)
+def _restore_reference_data(_reference_data, transactional_db):
+    """Put the reference data back after an earlier transactional test's flush.
+
+    pytest-django's serialized_rollback keeps its copy on the database connection object,
+    but beside Playwright's event loop the ORM is given another connection object without
+    that copy, so the restore silently does nothing."""
+    if not Country.objects.exists():
+        # As Django restores it: into empty tables (the flush recreated content types).
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(_reference_data)

@@ -1,0 +1,168 @@
+"""Read-only serializers of the assessment dataclasses (`analytics.selectors`).
+
+The documented endpoints (DESIGN section 6) show exactly the keys listed there; the others
+mirror their dataclass field by field.
+"""
+
+from rest_framework import serializers
+
+from nmg_registry.api.serializers import ErrorSerializer
+
+__all__ = ["ErrorSerializer"]  # shared with every API endpoint: one "Error" component
+
+
+# --- survey summary ----------------------------------------------------------------------
+
+
+class OptionCountSerializer(serializers.Serializer):
+    value = serializers.CharField()
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+    share = serializers.FloatField(help_text="count / answered, rounded to 4 places.")
+
+
+class QuestionSummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    section = serializers.CharField()
+    text = serializers.CharField()
+    kind = serializers.CharField()
+    answered = serializers.IntegerField(help_text="Submitted responses that answer it.")
+    not_answered = serializers.ListField(
+        child=serializers.CharField(), help_text="Respondents that left it blank (EU codes)."
+    )
+    options = OptionCountSerializer(
+        many=True, help_text="Every option, zero counts included; empty for text questions."
+    )
+
+
+class SurveySummarySerializer(serializers.Serializer):
+    survey = serializers.SlugField()
+    title = serializers.CharField()
+    invited = serializers.IntegerField()
+    respondents = serializers.IntegerField(help_text="Countries with a submitted response.")
+    respondent_countries = serializers.ListField(child=serializers.CharField())
+    non_respondent_countries = serializers.ListField(child=serializers.CharField())
+    questions = QuestionSummarySerializer(many=True)
+
+
+# --- composition summary -----------------------------------------------------------------
+
+
+def _counts():
+    return serializers.DictField(child=serializers.IntegerField())
+
+
+class CountryCompositionSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    experts = serializers.IntegerField(help_text="Each person once, however many seats.")
+    memberships = serializers.IntegerField()
+    working_groups = serializers.ListField(child=serializers.IntegerField())
+    covers_all_working_groups = serializers.BooleanField(
+        help_text="Every active working group has a member."
+    )
+    working_group_info_missing = serializers.BooleanField()
+    stakeholder_counts = _counts()
+    stakeholder_shares = serializers.DictField(
+        child=serializers.FloatField(), help_text="Over the experts whose type is known."
+    )
+    most_represented = serializers.ListField(
+        child=serializers.CharField(), help_text="Stakeholder type slugs; ties all listed."
+    )
+    stakeholder_info_missing = serializers.BooleanField()
+    gender = _counts()
+
+
+class SizeBandSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    minimum = serializers.IntegerField()
+    maximum = serializers.IntegerField(allow_null=True)
+    countries = serializers.ListField(child=serializers.CharField())
+
+
+class CompositionSummarySerializer(serializers.Serializer):
+    countries_submitted = serializers.ListField(child=serializers.CharField())
+    countries_with_all_working_groups = serializers.ListField(child=serializers.CharField())
+    countries_with_all_stakeholder_types = serializers.ListField(child=serializers.CharField())
+    countries_by_stakeholder_type = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField())
+    )
+    size_distribution = SizeBandSerializer(many=True)
+    countries = CountryCompositionSerializer(many=True)
+
+
+# --- targets -----------------------------------------------------------------------------
+
+
+class TargetMeasurementSerializer(serializers.Serializer):
+    survey = serializers.SlugField()
+    title = serializers.CharField()
+    opens_on = serializers.DateField(allow_null=True)
+    invited = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    count = serializers.IntegerField()
+    share_of_answered = serializers.FloatField()
+    share_of_invited = serializers.FloatField()
+    met = serializers.BooleanField(help_text="share_of_invited reaches the threshold.")
+
+
+class TargetProgressSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    question_code = serializers.CharField()
+    answer_values = serializers.ListField(child=serializers.CharField())
+    threshold = serializers.FloatField(help_text="The share to reach, from 0 to 1.")
+    due_on = serializers.DateField()
+    rounds = TargetMeasurementSerializer(many=True, help_text="Oldest round first.")
+
+
+# --- configuration models ----------------------------------------------------------------
+
+
+class CountryModelSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    country_name = serializers.CharField()
+    model = serializers.CharField()
+    model_label = serializers.CharField()
+    groups = serializers.IntegerField()
+    health_system = serializers.CharField(allow_blank=True)
+    population_millions = serializers.FloatField(allow_null=True)
+    population_band = serializers.CharField()
+
+
+class CrossTabSerializer(serializers.Serializer):
+    rows = serializers.ListField(child=serializers.CharField())
+    columns = serializers.ListField(child=serializers.CharField())
+    counts = serializers.DictField(
+        child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+        help_text="model -> column -> country codes.",
+    )
+
+
+class ConfigurationModelsSerializer(serializers.Serializer):
+    countries = CountryModelSerializer(many=True)
+    by_health_system = CrossTabSerializer()
+    by_population = CrossTabSerializer()
+
+
+# --- round comparison --------------------------------------------------------------------
+
+
+class AnswerChangeSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    question = serializers.CharField()
+    before = serializers.CharField(allow_blank=True)
+    after = serializers.CharField(allow_blank=True)
+    before_label = serializers.CharField(allow_blank=True)
+    after_label = serializers.CharField(allow_blank=True)
+
+
+class RoundComparisonSerializer(serializers.Serializer):
+    before = serializers.SlugField()
+    after = serializers.SlugField()
+    common_questions = serializers.ListField(child=serializers.CharField())
+    changes = AnswerChangeSerializer(many=True)
+    unchanged = serializers.IntegerField()
+    only_before = serializers.ListField(child=serializers.CharField())
+    only_after = serializers.ListField(child=serializers.CharField())
+    both = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,27 @@
+"""The assessment under /api/v1/; other resources join /api/v1/ with their own includes."""
+
+from django.urls import path
+
+from analytics.api import views
+
+app_name = "analytics-api"
+
+urlpatterns = [
+    path("surveys/<slug:slug>/summary/", views.SurveySummaryView.as_view(), name="survey-summary"),
+    path(
+        "surveys/<slug:before>/compare/<slug:after>/",
+        views.RoundComparisonView.as_view(),
+        name="survey-compare",
+    ),
+    path(
+        "compositions/summary/",
+        views.CompositionSummaryView.as_view(),
+        name="composition-summary",
+    ),
+    path("targets/", views.TargetListView.as_view(), name="target-list"),
+    path(
+        "configuration-models/",
+        views.ConfigurationModelListView.as_view(),
+        name="configuration-model-list",
+    ),
+]

@@ -1,0 +1,16 @@
+"""The assessment pages under /assessment/; the dashboard itself is the start page `/`."""
+
+from django.urls import path
+
+from analytics import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("rounds/", views.survey_list, name="rounds"),
+    path("rounds/<slug:slug>/", views.survey_detail, name="round"),
+    path("composition/", views.composition, name="composition"),
+    path("targets/", views.targets, name="targets"),
+    path("configuration-models/", views.models, name="models"),
+    path("compare/", views.compare, name="compare"),
+]

@@ -1,0 +1,308 @@
+"""The assessment dashboards: the tables of the deliverable's sections 5 to 7, live.
+
+Each view checks access with the policy, calls the selectors and renders; the tables it
+shows come from `analytics.tables`, and `?download=<table id>&format=csv|xlsx` on the same
+address returns any one of them as a spreadsheet instead of the page.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from analytics import charts, tables
+from analytics.selectors import (
+    QuestionSummary,
+    SurveySummary,
+    composition_summary,
+    configuration_models,
+    round_comparison,
+    survey_summary,
+    targets_progress,
+)
+from nmg_registry import permissions
+from nmg_registry.downloads import check_file_format, spreadsheet_response
+from nmg_registry.models import StakeholderType, WorkingGroup
+from nmg_registry.selectors import home_overview
+from surveys.models import Survey
+from surveys.selectors import response_rows
+
+# Rounds that are, or were, out with the countries; a draft is still being prepared.
+PUBLISHED = (Survey.Status.OPEN, Survey.Status.CLOSED)
+# The question the dashboard's chart and map show (section 5.1's "Stage in establishing NMGs").
+STAGE_QUESTION = "nmg_stage"
+
+
+def aggregates_required(view):
+    """GET only; anonymous visitors sign in first unless the aggregates are public."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not permissions.can_read_aggregates(request.user):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return require_GET(wrapper)
+
+
+@dataclass(frozen=True)
+class ShownTable:
+    """A table as a page shows it, with the addresses of its two downloads."""
+
+    table: tables.Table
+    csv_url: str
+    xlsx_url: str
+
+
+def _respond(request, template: str, context: dict, shown: list[tables.Table], *, filename: str):
+    """The page, or with `?download=<table id>&format=csv|xlsx` one of its tables."""
+    wanted = request.GET.get("download")
+    if wanted is not None:
+        table = next((t for t in shown if t.id == wanted), None)
+        if table is None:
+            raise Http404(f'this page has no table "{wanted}"')
+        file_format = check_file_format(request.GET.get("format", "csv"))
+        content = table.csv() if file_format == "csv" else table.xlsx()
+        return spreadsheet_response(
+            content, filename=f"{filename}-{table.id}", file_format=file_format
+        )
+    listed = [_shown(request, t) for t in shown]
+    context |= {"tables": {s.table.id: s for s in listed}, "table_list": listed}
+    return render(request, template, context)
+
+
+def _shown(request, table: tables.Table) -> ShownTable:
+    def url(file_format):
+        query = request.GET.copy()
+        query["download"], query["format"] = table.id, file_format
+        return f"?{query.urlencode()}"
+
+    return ShownTable(table, url("csv"), url("xlsx"))
+
+
+def _by_opening(round_):
+    """Sort key of rounds by opening date; a round without a date counts as the oldest."""
+    return (round_.opens_on is not None, round_.opens_on or datetime.date.min, round_.slug)
+
+
+def _published_rounds() -> list[Survey]:
+    """Open and closed rounds, latest first: the choices of the round pickers."""
+    return sorted(Survey.objects.filter(status__in=PUBLISHED), key=_by_opening, reverse=True)
+
+
+def _rounds_table(overview) -> tables.Table:
+    """The open and closed rounds of `home_overview()` with their counts, latest first."""
+    published = [r for r in overview.rounds if r.status in PUBLISHED]
+    return tables.rounds_table(
+        sorted(published, key=_by_opening, reverse=True),
+        url_of=lambda slug: reverse("analytics:round", args=[slug]),
+    )
+
+
+def _question(summary: SurveySummary, code: str) -> QuestionSummary | None:
+    return next((q for q in summary.questions if q.code == code and q.options), None)
+
+
+def _answers(survey: Survey, user, code: str) -> dict[str, str]:
+    """Each respondent's answer to one question (value), from the round's submitted
+    responses as the policy lets the user read them; blank answers left out."""
+    columns, rows = response_rows(survey=survey, user=user)
+    if code not in columns:
+        return {}
+    index = columns.index(code)
+    return {row[0]: str(row[index]) for row in rows if row[index] not in (None, "")}
+
+
+@aggregates_required
+def dashboard(request):
+    """The start page: the latest round at a glance, with the stage of every country."""
+    overview = home_overview()
+    rounds_table = _rounds_table(overview)
+    published = [r for r in overview.rounds if r.status in PUBLISHED]
+    latest = max(published, key=_by_opening, default=None)
+    context = {"latest": latest, "rounds_table": rounds_table}
+    shown = [rounds_table]
+    if latest is not None:
+        survey = Survey.objects.get(slug=latest.slug)
+        summary = survey_summary(survey=survey)
+        targets = targets_progress()
+        stage = _question(summary, STAGE_QUESTION)
+        context |= {"summary": summary, "stage": stage}
+        if stage is not None:
+            answers = _answers(survey, request.user, STAGE_QUESTION)
+            countries = [(c.code, c.name) for c in overview.countries]
+            stage_table = tables.stage_table(summary, stage, answers)
+            context |= {
+                "stage_chart": charts.stage_bar_chart(stage, chart_id="stage-chart"),
+                "stage_map": charts.stage_tile_map(
+                    chart_id="stage-map",
+                    summary=summary,
+                    question=stage,
+                    countries=countries,
+                    answers=answers,
+                ),
+            }
+            shown.append(stage_table)
+        measured = tables.targets_on_round(targets, summary)
+        context["targets"] = [
+            (
+                item,
+                charts.target_progress_chart(item.target, item.measurement, chart_id=f"target-{i}"),
+            )
+            for i, item in enumerate(measured)
+        ]
+        if measured:
+            shown.append(tables.round_targets_table(measured))
+    return _respond(request, "analytics/dashboard.html", context, shown, filename="dashboard")
+
+
+@aggregates_required
+def survey_list(request):
+    """Every open or closed round; `?round=<slug>` (the picker's form) goes to its page."""
+    rounds = _published_rounds()
+    chosen = request.GET.get("round")
+    if chosen and chosen in {r.slug for r in rounds}:
+        return redirect("analytics:round", slug=chosen)
+    context = {"rounds": rounds, "unknown_round": chosen}
+    shown = [_rounds_table(home_overview())]
+    return _respond(request, "analytics/survey_list.html", context, shown, filename="rounds")
+
+
+@aggregates_required
+def survey_detail(request, slug):
+    """Section 5.1 for one round: every question's answers as counts over the answers."""
+    survey = get_object_or_404(Survey, slug=slug, status__in=PUBLISHED)
+    summary = survey_summary(survey=survey)
+    sections = tables.survey_tables(summary)
+    shown = [*sections, tables.text_questions_table(summary), tables.invited_table(summary)]
+    stage = _question(summary, STAGE_QUESTION)
+    context = {
+        "survey": survey,
+        "summary": summary,
+        "sections": [t.id for t in sections],
+        "rounds": _published_rounds(),
+        "stage": stage,
+        "stage_chart": charts.stage_bar_chart(stage, chart_id="stage-chart") if stage else None,
+    }
+    return _respond(request, "analytics/survey_detail.html", context, shown, filename=survey.slug)
+
+
+def _reference_labels() -> tuple[list[tuple[str, str]], list[int]]:
+    """The stakeholder types (slug, label) in their order and the active working groups'
+    numbers: the composition summary names them by key only."""
+    types = list(StakeholderType.objects.order_by("order", "slug").values_list("slug", "label"))
+    numbers = list(
+        WorkingGroup.objects.filter(is_active=True)
+        .order_by("number")
+        .values_list("number", flat=True)
+    )
+    return types, numbers
+
+
+@aggregates_required
+def composition(request):
+    """Section 5.2: working groups, stakeholder types, sizes and gender of the compositions."""
+    summary = composition_summary()
+    types, active = _reference_labels()
+    numbers = sorted(set(active).union(*(c.working_groups for c in summary.countries)))
+    shown = [
+        tables.working_group_table(summary, numbers),
+        tables.stakeholder_table(summary, types),
+        tables.most_represented_table(summary, types),
+        tables.size_table(summary),
+        tables.size_band_table(summary),
+        tables.gender_table(summary),
+    ]
+    context = {
+        "summary": summary,
+        "facts": tables.composition_facts(summary, types, active),
+        "size_chart": charts.size_bar_chart(summary, chart_id="size-chart")
+        if summary.countries
+        else None,
+        "active_working_groups": len(active),
+    }
+    return _respond(
+        request, "analytics/composition_summary.html", context, shown, filename="composition"
+    )
+
+
+@aggregates_required
+def targets(request):
+    """Section 7: each roadmap target's share round by round against its threshold."""
+    progress = targets_progress()
+    shown = [tables.target_table(target) for target in progress]
+    context = {
+        "targets": [
+            (target, charts.target_chart(target, chart_id=f"target-chart-{i}"), table.id)
+            for i, (target, table) in enumerate(zip(progress, shown, strict=True))
+        ]
+    }
+    return _respond(request, "analytics/target_list.html", context, shown, filename="targets")
+
+
+@aggregates_required
+def models(request):
+    """Section 6: each country's configuration model, against health system and size."""
+    result = configuration_models()
+    shown = [
+        tables.models_table(result),
+        tables.cross_tab_table(
+            result.by_health_system,
+            table_id="by_health_system",
+            caption="Configuration models by health-system type (countries)",
+            column_labels=tables.HEALTH_SYSTEM_LABELS,
+        ),
+        tables.cross_tab_table(
+            result.by_population,
+            table_id="by_population",
+            caption="Configuration models by population (countries)",
+            column_labels={"unknown": "Not recorded"},
+        ),
+    ]
+    context = {"result": result}
+    return _respond(
+        request, "analytics/configuration_models.html", context, shown, filename="models"
+    )
+
+
+@aggregates_required
+def compare(request):
+    """Two rounds side by side (`?before=<slug>&after=<slug>`, the latest two by default):
+    which answers changed, and who answered only one of them."""
+    rounds = _published_rounds()
+    by_slug = {r.slug: r for r in rounds}
+    before_slug = request.GET.get("before") or (rounds[1].slug if len(rounds) > 1 else "")
+    after_slug = request.GET.get("after") or (rounds[0].slug if rounds else "")
+    context = {"rounds": rounds, "before_slug": before_slug, "after_slug": after_slug}
+    errors = []
+    if len(rounds) >= 2:
+        for slug, which in ((before_slug, "earlier"), (after_slug, "later")):
+            if slug not in by_slug:
+                errors.append(f"Choose the {which} round from the list.")
+        if not errors and before_slug == after_slug:
+            errors.append("Choose two different rounds.")
+    shown = []
+    if len(rounds) >= 2 and not errors:
+        before, after = by_slug[before_slug], by_slug[after_slug]
+        comparison = round_comparison(before=before, after=after)
+        shown = [
+            tables.changes_table(comparison, before_title=before.title, after_title=after.title),
+            tables.participation_table(comparison),
+        ]
+        context |= {"comparison": comparison, "before": before, "after": after}
+    context["errors"] = errors
+    response = _respond(
+        request,
+        "analytics/round_comparison.html",
+        context,
+        shown,
+        filename=f"compare-{before_slug}-{after_slug}" if shown else "compare",
+    )
+    if errors and response.status_code == 200:
+        response.status_code = 400
+    return response

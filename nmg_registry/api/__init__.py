@@ -1,0 +1,1 @@
+"""The core registry's side of the REST API (`/api/v1/`)."""

@@ -1,0 +1,71 @@
+"""API tokens in the `Authorization` header: `Token <key>`, or `Bearer <key>`.
+
+A token only says who the client is; every view then asks the one permission policy
+(`nmg_registry.permissions`) what that user may read, exactly as for a browser session.
+"""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
+
+from nmg_registry.models import ApiToken
+from nmg_registry.services import record_api_token_use
+
+KEYWORDS = (b"token", b"bearer")
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """The user of a live API token. A request without such a header is left to the next
+    authentication class (the browser's session); a bad token is refused with 401."""
+
+    def authenticate(self, request):
+        words = get_authorization_header(request).split()
+        if not words or words[0].lower() not in KEYWORDS:
+            return None
+        if len(words) == 1:
+            raise AuthenticationFailed("Invalid Authorization header: no API token given.")
+        if len(words) > 2:
+            raise AuthenticationFailed(
+                "Invalid Authorization header: send 'Token <key>', the key without spaces."
+            )
+        try:
+            key = words[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed("Invalid API token.") from None
+        return self.authenticate_key(key)
+
+    def authenticate_key(self, key: str):
+        # The lookup is by the key's hash: timing reveals nothing about stored keys.
+        token = (
+            ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+        )
+        if token is None:
+            raise AuthenticationFailed("Invalid API token.")
+        if token.is_revoked:
+            raise AuthenticationFailed("This API token has been revoked.")
+        if not token.user.is_active:
+            raise AuthenticationFailed("The account of this API token is inactive.")
+        record_api_token_use(token=token)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        # Makes DRF answer 401 with a challenge, not 403, when credentials are missing or bad.
+        return 'Token realm="api"'
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the tokens; the docs' Authorize button sends Bearer."""
+
+    target_class = ApiTokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An API token from the page 'API tokens' (/account/tokens/) or from "
+                "`manage.py create_api_token`, sent as `Authorization: Token <key>` or "
+                "`Authorization: Bearer <key>`."
+            ),
+        }

@@ -1,0 +1,163 @@
+"""What every API operation documents alike: its error responses, the `?format=` parameter
+and the CSV alternative to its JSON body."""
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+
+from nmg_registry.api.serializers import ErrorSerializer, ParameterErrorSerializer
+
+CSV_DESCRIPTION = (
+    "The JSON's fields as columns: nested objects as dotted columns, lists of plain values "
+    "joined by `; `; cells that a spreadsheet would run as a formula start with `'`. A page "
+    "of a list has its total in the `X-Total-Count` header and its neighbours in `Link`."
+)
+FORMAT_PARAMETER = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": "`json` (the default) or `csv`. Errors are JSON either way.",
+    "schema": {"type": "string", "enum": ["json", "csv"]},
+}
+PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "In CSV responses: how many rows the whole list has.",
+        "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": 'In CSV responses: the next and previous pages, `<url>; rel="next"`.',
+        "schema": {"type": "string"},
+    },
+}
+PARAMETER_ERROR_REF = {"$ref": "#/components/schemas/ParameterError"}
+
+
+def denied(what: str = "Not signed in, or not allowed to read this.") -> OpenApiResponse:
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=what,
+        examples=[
+            OpenApiExample(
+                "Not signed in",
+                value={"detail": "Authentication credentials were not provided."},
+                response_only=True,
+                status_codes=["401", "403"],
+            )
+        ],
+    )
+
+
+def not_found(what: str, message: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=what,
+        examples=[
+            OpenApiExample(
+                "Unknown", value={"detail": message}, response_only=True, status_codes=["404"]
+            )
+        ],
+    )
+
+
+BAD_PARAMETERS = OpenApiResponse(
+    ParameterErrorSerializer,
+    description="A query parameter has a value that cannot be understood; each one is named.",
+    examples=[
+        OpenApiExample(
+            "A bad filter value",
+            value={
+                "detail": 'Invalid query parameter. country: unknown country "XX"',
+                "errors": {"country": ['unknown country "XX"']},
+            },
+            response_only=True,
+            status_codes=["400"],
+        )
+    ],
+)
+
+
+def errors(*, not_found_response: OpenApiResponse | None = None, denied_response=None) -> dict:
+    """The error responses of an operation, for `extend_schema(responses=...)`."""
+    refusal = denied_response or denied()
+    responses = {400: BAD_PARAMETERS, 401: refusal, 403: refusal}
+    if not_found_response is not None:
+        responses[404] = not_found_response
+    return responses
+
+
+def postprocess_formats(result, generator, request, public):
+    """A drf-spectacular hook: errors are documented as JSON only, a CSV body as text, every
+    operation that can answer CSV gets the `format` parameter and its 400, and a filter's
+    choices include the blank that means no filter."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            if _document_csv(operation):
+                _add_format_parameter(operation)
+            _allow_blank_filters(operation)
+            responses = operation["responses"]
+            # With API tokens a request without credentials is challenged with a 401; with
+            # a session alone it is a 403.
+            if "403" in responses and "401" not in responses:
+                responses["401"] = responses["403"]
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "ParameterError",
+        {
+            "type": "object",
+            "properties": {
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["detail", "errors"],
+        },
+    )
+    return result
+
+
+def _document_csv(operation: dict) -> bool:
+    has_csv = False
+    paginated = any(p.get("name") == "limit" for p in operation.get("parameters", []))
+    for code, response in operation["responses"].items():
+        content = response.get("content")
+        if not content:
+            continue
+        if str(code) >= "400":
+            response["content"] = {k: v for k, v in content.items() if k == "application/json"}
+        elif "text/csv" in content:
+            content["text/csv"] = {"schema": {"type": "string", "description": CSV_DESCRIPTION}}
+            has_csv = True
+            if paginated:
+                response.setdefault("headers", {}).update(PAGE_HEADERS)
+    return has_csv
+
+
+def _allow_blank_filters(operation: dict) -> None:
+    """A blank filter is no filter (as an HTML form's unselected field sends it)."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if (
+            parameter.get("in") == "query"
+            and parameter.get("name") != "format"
+            and "enum" in schema
+            and "" not in schema["enum"]
+        ):
+            schema["enum"] = [*schema["enum"], ""]
+
+
+def _add_format_parameter(operation: dict) -> None:
+    parameters = operation.setdefault("parameters", [])
+    existing = [p for p in parameters if p.get("name") == "format"]
+    if existing:
+        existing[0].setdefault("description", FORMAT_PARAMETER["description"])
+    else:
+        parameters.append(dict(FORMAT_PARAMETER))
+    operation["responses"].setdefault(
+        "400",
+        {
+            "description": "A query parameter (such as `format`) cannot be understood.",
+            "content": {"application/json": {"schema": PARAMETER_ERROR_REF}},
+        },
+    )

@@ -1,0 +1,198 @@
+"""Survey rounds with their questions, and each round's responses as the policy lets the user
+read them: submitted ones for aggregate readers, plus drafts of the user's own countries."""
+
+from functools import cached_property
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework.exceptions import NotFound
+
+from nmg_registry import permissions
+from nmg_registry.api import schema
+from nmg_registry.api.permissions import CanReadAggregates
+from nmg_registry.api.views import ReadOnlyViewSet, key_parameter
+from nmg_registry.models import Country
+from surveys import selectors
+from surveys.api import serializers
+from surveys.filters import ResponseFilterSet, SurveyFilterSet
+from surveys.models import Answer, Question, QuestionOption, Response, Survey
+
+TAGS = ["surveys"]
+
+SURVEY_EXAMPLE = {
+    "slug": "nmg-survey-2020",
+    "title": "National Mirror Groups survey 2020",
+    "status": "closed",
+    "opens_on": "2020-10-01",
+    "closes_on": "2021-03-31",
+    "invited_countries": ["AT", "BE", "BG"],
+    "questions": [
+        {
+            "code": "nmg_stage",
+            "section": "functioning",
+            "text": "At what stage is the establishment of your NMG?",
+            "help_text": "",
+            "kind": "choice",
+            "order": 11,
+            "options": [
+                {"value": "no_tangible_activities", "label": "No tangible activities yet"},
+                {"value": "planning", "label": "Planning/preparing"},
+                {"value": "constructing", "label": "Constructing/starting up"},
+                {"value": "operational", "label": "Operational"},
+            ],
+        }
+    ],
+}
+RESPONSE_EXAMPLE = {
+    "survey": "nmg-survey-2020",
+    "country": "ES",
+    "status": "submitted",
+    "submitted_at": "2021-02-11T09:30:00+01:00",
+    "updated_at": "2021-02-11T09:30:00+01:00",
+    "answers": [
+        {"question": "nmg_stage", "value": "operational", "label": "Operational"},
+        {"question": "engagement_how", "value": "Monthly meetings", "label": ""},
+    ],
+}
+UNKNOWN_ROUND = schema.not_found(
+    "No survey round has that slug.",
+    'unknown survey round "nmg-survey-1999"; the rounds are: nmg-survey-2020',
+)
+ROUND_SLUG = key_parameter("slug", "The round's slug.", "nmg-survey-2020")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="survey_list",
+        summary="Survey rounds",
+        description=(
+            "Every survey round with its invited countries and its questions (with their "
+            "options), sorted by slug. Readable by whoever may read the aggregates."
+        ),
+        tags=TAGS,
+        responses={200: serializers.SurveySerializer(many=True), **schema.errors()},
+        examples=[OpenApiExample("The 2020 round", value=SURVEY_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        operation_id="survey_detail",
+        summary="A survey round",
+        description="One round by its slug, with its invited countries and its questions.",
+        tags=TAGS,
+        parameters=[ROUND_SLUG],
+        responses={
+            200: serializers.SurveySerializer,
+            **schema.errors(not_found_response=UNKNOWN_ROUND),
+        },
+        examples=[OpenApiExample("The 2020 round", value=SURVEY_EXAMPLE, response_only=True)],
+    ),
+)
+class SurveyViewSet(ReadOnlyViewSet):
+    permission_classes = [CanReadAggregates]
+    serializer_class = serializers.SurveySerializer
+    filterset_class = SurveyFilterSet
+    lookup_field = "slug"
+    csv_explode = "questions.options"
+
+    def get_queryset(self):
+        options = QuestionOption.objects.order_by("order", "value")
+        questions = Question.objects.order_by("order", "code").prefetch_related(
+            Prefetch("options", queryset=options)
+        )
+        return Survey.objects.order_by("slug").prefetch_related(
+            Prefetch("invited_countries", queryset=Country.objects.order_by("code")),
+            Prefetch("questions", queryset=questions),
+        )
+
+    def lookup(self, key):
+        survey = self.get_queryset().filter(slug=key).first()
+        if survey is None:
+            round_or_404(key)  # raises, naming the rounds there are
+        return survey
+
+
+def round_or_404(slug: str) -> Survey:
+    try:
+        return selectors.survey_by_slug(slug=slug)
+    except Survey.DoesNotExist as exc:
+        raise NotFound(str(exc)) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="survey_response_list",
+        summary="A round's responses",
+        description=(
+            "The round's responses with their answers, sorted by country code: the submitted "
+            "responses of every country for whoever may read the aggregates, and, for a "
+            "country's representatives, that country's draft too (staff see every draft). "
+            "A blank question has no answer. Filter by country or status."
+        ),
+        tags=TAGS,
+        parameters=[ROUND_SLUG],
+        responses={
+            200: serializers.ResponseSerializer(many=True),
+            **schema.errors(not_found_response=UNKNOWN_ROUND),
+        },
+        examples=[OpenApiExample("Spain", value=RESPONSE_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        operation_id="survey_response_detail",
+        summary="A country's response to a round",
+        description=(
+            "One country's response (EU or ISO code, any letter case), if the user may read "
+            "it: a submitted one for whoever may read the aggregates, a draft for that "
+            "country's representatives and staff. Otherwise 404, as for no response at all."
+        ),
+        tags=TAGS,
+        parameters=[ROUND_SLUG, key_parameter("country", "EU or ISO country code.", "ES")],
+        responses={
+            200: serializers.ResponseSerializer,
+            **schema.errors(
+                not_found_response=schema.not_found(
+                    "No such round or country, or no response the user may read.",
+                    'no response of ES to round "nmg-survey-2020" that you may read',
+                )
+            ),
+        },
+        examples=[OpenApiExample("Spain", value=RESPONSE_EXAMPLE, response_only=True)],
+    ),
+)
+class ResponseViewSet(ReadOnlyViewSet):
+    permission_classes = [CanReadAggregates]
+    serializer_class = serializers.ResponseSerializer
+    filterset_class = ResponseFilterSet
+    csv_explode = "answers"
+
+    @cached_property
+    def survey(self) -> Survey:
+        return round_or_404(self.kwargs["slug"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator's pass
+            return Response.objects.none()
+        user = self.request.user
+        answers = permissions.answers_visible_to(
+            user,
+            Answer.objects.select_related("question", "option").order_by(
+                "question__order", "question__code"
+            ),
+        )
+        return (
+            permissions.responses_visible_to(user, Response.objects.filter(survey=self.survey))
+            .select_related("survey", "country")
+            .prefetch_related(Prefetch("answers", queryset=answers))
+            .order_by("country__code")
+        )
+
+    def get_object(self):
+        key = self.kwargs["country"]
+        try:
+            country = Country.objects.resolve(key)
+        except Country.DoesNotExist as exc:
+            raise NotFound(str(exc)) from None
+        response = self.get_queryset().filter(country=country).first()
+        if response is None:
+            raise NotFound(
+                f'no response of {country.code} to round "{self.survey.slug}" that you may read'
+            )
+        return response

@@ -1,0 +1,167 @@
+"""DESIGN section 7 over every URL under /api/v1/, as JSON and as CSV, for anonymous readers,
+a viewer, a representative of the country, a representative of another country and staff.
+
+The URLs come from the URL configuration itself: a new endpoint has no expectation below
+and fails this test until someone decides who may read it, and its path parameters are
+filled with real natural keys so that the request reaches the data. The bodies are searched
+for the personal data (expert names and emails) and drafts of countries the reader does not
+represent: none may appear, whatever the endpoint."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.api.conftest import DRAFTS, OPEN_ROUND, PERSONAL
+
+pytestmark = pytest.mark.django_db
+
+API_PREFIX = "api/v1/"
+USERS = ["anonymous", "viewer", "rep_es", "rep_it", "staff"]
+DENIED = "denied"  # 401 or 403, as JSON
+
+# The country of every country-bearing address is ES: rep_es represents it, rep_it another.
+PATH_VALUES = {
+    "code": "ES",
+    "country": "ES",
+    "number": "3",
+    "slug": OPEN_ROUND,  # a round, or a stakeholder type: see SLUG_VALUES
+    "before": "nmg-survey-2020",
+    "after": OPEN_ROUND,
+}
+SLUG_VALUES = {"registry-api:stakeholder-type-detail": "elsi"}
+
+AGGREGATE = {"anonymous": DENIED, "viewer": 200, "rep_es": 200, "rep_it": 200, "staff": 200}
+SIGNED_IN = dict(AGGREGATE)  # non-personal records: any signed-in user, never public
+EXPECTED = {
+    # the assessment: aggregates
+    "analytics-api:survey-summary": AGGREGATE,
+    "analytics-api:survey-compare": AGGREGATE,
+    "analytics-api:composition-summary": AGGREGATE,
+    "analytics-api:target-list": AGGREGATE,
+    "analytics-api:configuration-model-list": AGGREGATE,
+    # country profiles and reference data
+    "registry-api:country-list": SIGNED_IN,
+    "registry-api:country-detail": SIGNED_IN,
+    "registry-api:working-group-list": SIGNED_IN,
+    "registry-api:working-group-detail": SIGNED_IN,
+    "registry-api:stakeholder-type-list": SIGNED_IN,
+    "registry-api:stakeholder-type-detail": SIGNED_IN,
+    "registry-api:mirror-group-list": SIGNED_IN,
+    # rounds, and their responses filtered to what each reader may read
+    "surveys-api:survey-list": AGGREGATE,
+    "surveys-api:survey-detail": AGGREGATE,
+    "surveys-api:response-list": AGGREGATE,
+    # ES's draft: its representatives and staff only
+    "surveys-api:response-detail": {
+        "anonymous": DENIED,
+        "viewer": 404,
+        "rep_es": 200,
+        "rep_it": 404,
+        "staff": 200,
+    },
+    # personal data: staff, and representatives (their own countries' rows only)
+    "compositions-api:expert-list": {
+        "anonymous": DENIED,
+        "viewer": DENIED,
+        "rep_es": 200,
+        "rep_it": 200,
+        "staff": 200,
+    },
+}
+# With NMG_PUBLIC_AGGREGATES on, anonymous readers get the aggregates and the submitted
+# responses, and nothing else.
+PUBLIC_ANONYMOUS = (
+    {name: expected["anonymous"] for name, expected in EXPECTED.items()}
+    | {name: 200 for name, expected in EXPECTED.items() if expected is AGGREGATE}
+    | {"surveys-api:response-detail": 404}
+)
+
+
+def api_url_names(patterns=None, prefix="", namespace=""):
+    """(name, path parameters) of every named URL under /api/v1/, from the resolver."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(filter(None, [namespace, entry.namespace]))
+            yield from api_url_names(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern) and route.startswith(API_PREFIX):
+            assert entry.name, f"{route} has no name"
+            yield f"{namespace}:{entry.name}", list(entry.pattern.regex.groupindex)
+
+
+API_URLS = sorted({(name, tuple(params)) for name, params in api_url_names()})
+
+
+def url_of(name, params):
+    missing = [p for p in params if p not in PATH_VALUES]
+    assert not missing, f"{name}: give PATH_VALUES a real natural key for {missing}"
+    values = {p: PATH_VALUES[p] for p in params}
+    if "slug" in values and name in SLUG_VALUES:
+        values["slug"] = SLUG_VALUES[name]
+    return reverse(name, kwargs=values)
+
+
+def foreign_data(user) -> list[str]:
+    """What the user must never receive: other countries' personal data and drafts."""
+    own = {"staff": {"ES", "IT"}, "rep_es": {"ES"}, "rep_it": {"IT"}}.get(user, set())
+    return [
+        text for code in ("ES", "IT") if code not in own for text in [*PERSONAL[code], DRAFTS[code]]
+    ]
+
+
+def assert_status(response, expected, where):
+    if expected == DENIED:
+        assert response.status_code in (401, 403), where
+    else:
+        assert response.status_code == expected, where
+    if response.status_code >= 400:
+        assert response["Content-Type"] == "application/json", where
+        assert "detail" in response.json(), where
+
+
+def test_the_matrix_covers_every_api_url():
+    names = {name for name, _ in API_URLS}
+
+    assert names == set(EXPECTED), (
+        "Every URL under /api/v1/ needs a row in EXPECTED: "
+        f"missing {sorted(names - set(EXPECTED))}, stale {sorted(set(EXPECTED) - names)}"
+    )
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "params"), API_URLS, ids=[n for n, _ in API_URLS])
+def test_who_may_read_what(as_user, registry, name, params, user):
+    client = as_user(user)
+    url = url_of(name, params)
+
+    for query in ({}, {"format": "csv"}):
+        response = client.get(url, query)
+
+        where = f"{user} GET {url} {query}"
+        assert_status(response, EXPECTED[name][user], where)
+        body = response.content.decode("utf-8")
+        leaked = [text for text in foreign_data(user) if text in body]
+        assert not leaked, f"{where} leaks {leaked}"
+
+
+@pytest.mark.parametrize(("name", "params"), API_URLS, ids=[n for n, _ in API_URLS])
+def test_who_may_read_what_when_the_aggregates_are_public(client, registry, settings, name, params):
+    settings.NMG_PUBLIC_AGGREGATES = True
+    url = url_of(name, params)
+
+    for query in ({}, {"format": "csv"}):
+        response = client.get(url, query)
+
+        where = f"anonymous GET {url} {query}"
+        assert_status(response, PUBLIC_ANONYMOUS[name], where)
+        body = response.content.decode("utf-8")
+        assert not [text for text in foreign_data("anonymous") if text in body], where
+
+
+def test_the_matrix_reaches_the_data_it_guards(as_user, registry):
+    """Staff see every marker somewhere, so the searches above are not vacuous."""
+    client = as_user("staff")
+    bodies = "".join(
+        client.get(url_of(name, params)).content.decode("utf-8") for name, params in API_URLS
+    )
+
+    assert all(text in bodies for text in foreign_data("viewer"))
