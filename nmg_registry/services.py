@@ -2,13 +2,16 @@
 
 import datetime
 import secrets
+from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nmg_registry import permissions
-from nmg_registry.models import ApiToken, PendingImport
+from nmg_registry.models import ApiToken, Country, PendingImport, Representative
 
 PENDING_IMPORT_LIFETIME = datetime.timedelta(days=1)
 
@@ -88,3 +91,37 @@ def record_api_token_use(*, token: ApiToken) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+
+
+@dataclass(frozen=True)
+class RepresentativeAdded:
+    representative: Representative
+    user_created: bool
+    link_created: bool
+
+
+@transaction.atomic
+def add_representative(
+    *, username: str, country: Country, role: str, password: str | None = None
+) -> RepresentativeAdded:
+    """Let a user act for a country: create the user (with `password`) when missing, else
+    give the existing user the country; an existing link takes the new role."""
+    if role not in Representative.Role.values:
+        raise ValidationError(
+            f'"{role}" is not a role; expected {", ".join(Representative.Role.values)}'
+        )
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    user_created = user is None
+    if user_created:
+        if not password:
+            raise ValidationError(f"a password is needed to create the user {username}")
+        user = User(username=username)
+        validate_password(password, user)
+        user.set_password(password)
+        user.save()
+    representative, link_created = Representative.objects.update_or_create(
+        user=user, country=country, defaults={"role": role}
+    )
+    permissions.forget_represented_countries(user)
+    return RepresentativeAdded(representative, user_created, link_created)
