@@ -43,8 +43,25 @@ class MembershipInline(PolicyInline, admin.TabularInline):
         return formset
 
 
+class PersonalDataPermissions:
+    """Experts and their seats: read by whoever may read the country's experts, changed by
+    whoever may edit them (staff and the country's representatives)."""
+
+    def has_view_permission(self, request, obj=None):
+        return self.for_country(request, obj, permissions.can_read_experts)
+
+    def has_add_permission(self, request):
+        return self.for_country(request, None, permissions.can_edit_experts)
+
+    def has_change_permission(self, request, obj=None):
+        return self.for_country(request, obj, permissions.can_edit_experts)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.for_country(request, obj, permissions.can_edit_experts)
+
+
 @admin.register(Expert)
-class ExpertAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
+class ExpertAdmin(SpreadsheetImportAdminMixin, PersonalDataPermissions, PolicyHistoryAdmin):
     country_lookup = "country"
     import_kind = PendingImport.Kind.COMPOSITION
     import_title = "Import composition"
@@ -92,21 +109,9 @@ class ExpertAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
     def membership_count(self, expert):
         return expert.membership_count
 
-    def has_view_permission(self, request, obj=None):
-        return self.for_country(request, obj, permissions.can_read_experts)
-
-    def has_add_permission(self, request):
-        return self.for_country(request, None, permissions.can_edit_experts)
-
-    def has_change_permission(self, request, obj=None):
-        return self.for_country(request, obj, permissions.can_edit_experts)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.for_country(request, obj, permissions.can_edit_experts)
-
 
 @admin.register(Membership)
-class MembershipAdmin(PolicyHistoryAdmin):
+class MembershipAdmin(PersonalDataPermissions, PolicyHistoryAdmin):
     country_lookup = "expert__country"
     list_display = ("expert", "expert__country", "working_group", "mirror_group", "role")
     list_filter = ("role", "working_group", ("expert__country", OwnCountries))
@@ -117,15 +122,3 @@ class MembershipAdmin(PolicyHistoryAdmin):
 
     def visible_to(self, user, queryset):
         return permissions.memberships_visible_to(user, queryset)
-
-    def has_view_permission(self, request, obj=None):
-        return self.for_country(request, obj, permissions.can_read_experts)
-
-    def has_add_permission(self, request):
-        return self.for_country(request, None, permissions.can_edit_experts)
-
-    def has_change_permission(self, request, obj=None):
-        return self.for_country(request, obj, permissions.can_edit_experts)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.for_country(request, obj, permissions.can_edit_experts)

@@ -25,10 +25,7 @@ def export_composition(request, file_format):
             return HttpResponseBadRequest(str(exc))
         if not all(permissions.can_read_experts(request.user, c) for c in countries):
             raise PermissionDenied("You may not read the experts of that country.")
-    elif not (
-        permissions.is_registry_staff(request.user)
-        or permissions.represented_country_ids(request.user)
-    ):
+    elif not permissions.can_list_experts(request.user):
         raise PermissionDenied("Only staff and country representatives may export experts.")
     content = composition_export(user=request.user, file_format=file_format, countries=countries)
     suffix = "-".join(c.code for c in countries) if countries else "all"

@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group as UserGroup
 from django.db import transaction
 
 from compositions.models import Expert
+from compositions.resources import COLUMNS as COMPOSITION_COLUMNS
 from compositions.services import import_composition
 from nmg_registry.models import Country, DemoDataset, MirrorGroup, Representative, WorkingGroup
 from nmg_registry.tabular import ImportSummary, write_csv
@@ -289,18 +290,6 @@ COMPOSITIONS: dict[str, Composition] = {
     ),
 }
 
-COMPOSITION_COLUMNS = [
-    "country",
-    "working_group",
-    "role",
-    "stakeholder_type",
-    "institution",
-    "name",
-    "position",
-    "gender",
-    "region",
-    "email",
-]
 
 # Institution and charge by stakeholder type ("" = type not given).
 INSTITUTIONS = {

@@ -87,10 +87,15 @@ def can_edit_experts(user, country) -> bool:
     return is_registry_staff(user) or represents(user, country)
 
 
+def acts_for_a_country(user) -> bool:
+    """Staff, or a representative of at least one country: who keeps any country's records."""
+    return is_registry_staff(user) or bool(represented_country_ids(user))
+
+
 def can_list_experts(user) -> bool:
     """Whether the user may list experts at all: staff, and representatives (who then see
     only their own countries' experts). A viewer is refused rather than shown an empty list."""
-    return is_registry_staff(user) or bool(represented_country_ids(user))
+    return acts_for_a_country(user)
 
 
 def experts_visible_to(user, queryset: QuerySet) -> QuerySet:

@@ -216,17 +216,14 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
         user = request.user
         if obj is not None:
             return permissions.can_read_response(user, obj)
-        return permissions.can_read_aggregates(user) or bool(
-            permissions.represented_country_ids(user)
-        )
+        # Representatives are signed in, so they read aggregates (submitted responses) too.
+        return permissions.can_read_aggregates(user)
 
     def has_change_permission(self, request, obj=None):
         user = request.user
         if obj is not None:
             return permissions.can_edit_response(user, obj)
-        return permissions.is_registry_staff(user) or bool(
-            permissions.represented_country_ids(user)
-        )
+        return permissions.acts_for_a_country(user)
 
 
 @admin.register(Answer)
