@@ -5,6 +5,6 @@ from compositions import views
 app_name = "compositions"
 
 urlpatterns = [
-    path("export.<str:file_format>", views.export_composition, name="export"),
-    path("template.xlsx", views.composition_template, name="template"),
+    path("compositions/export.<str:file_format>", views.export_composition, name="export"),
+    path("compositions/template.xlsx", views.composition_template, name="template"),
 ]

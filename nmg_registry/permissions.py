@@ -175,3 +175,21 @@ def api_tokens_managed_by(user, queryset: QuerySet) -> QuerySet:
     if not is_signed_in(user):
         return queryset.none()
     return queryset.filter(user=user)
+
+
+# Pages of a country kept by its representatives
+
+
+def countries_kept_by(user, queryset: QuerySet) -> QuerySet:
+    """The countries whose record, experts and responses the user keeps ("My countries")."""
+    return records_of_own_countries(user, queryset, "pk")
+
+
+def can_read_country_history(user, country) -> bool:
+    """The history names experts and holds draft answers, so it is personal data."""
+    return can_read_experts(user, country)
+
+
+def can_manage_rounds(user) -> bool:
+    """Open and close rounds, follow who has answered, remind the late."""
+    return is_registry_staff(user)

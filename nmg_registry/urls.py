@@ -21,9 +21,12 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password change and reset; the sign-in and sign-out above take precedence.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("account/tokens/", views.api_tokens, name="api-tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
-    path("compositions/", include("compositions.urls")),
+    path("", include("nmg_registry.country_urls")),
+    path("", include("compositions.urls")),
     path("surveys/", include("surveys.urls")),
     path("assessment/", include("analytics.urls")),
     path("admin/", admin.site.urls),

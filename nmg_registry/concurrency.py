@@ -1,0 +1,132 @@
+"""No lost updates (DESIGN section 8).
+
+A form carries the version of the record it was opened on (its `updated_at`, which every
+service and import bumps). Saving locks the row, compares the versions and, when somebody
+else saved meanwhile, refuses with an `EditConflict` that says who changed what and when,
+read from the record's history. The form then shows the message and the current values.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django import forms
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+VERSION_FIELD = "version"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+class EditConflict(Exception):
+    """The record changed after the form was opened; nothing was saved."""
+
+    def __init__(self, *, label: str, changed_by: str, changed_at, changes: list[FieldChange]):
+        self.label = label
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.changes = changes
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        when = (
+            timezone.localtime(self.changed_at).strftime("%Y-%m-%d %H:%M")
+            if self.changed_at
+            else "meanwhile"
+        )
+        text = (
+            f"{self.label} was changed by {self.changed_by} at {when} while you were editing it, "
+            "so your changes were not saved."
+        )
+        if self.changes:
+            listed = "; ".join(f"{c.field}: “{c.before}” → “{c.after}”" for c in self.changes)
+            text += f" Their changes: {listed}."
+        return text + " The form now shows the current values: apply your changes again and save."
+
+
+def version_of(obj) -> str:
+    """The version a form hands back on save: the record's last-saved time."""
+    stamp = getattr(obj, "updated_at", None)
+    return stamp.isoformat() if stamp else ""
+
+
+def lock_unchanged(queryset, *, pk, version: str, label: str | None = None):
+    """The row `pk`, locked for this transaction, if it is still at `version`.
+
+    Raises `EditConflict` when it was saved since; the caller's transaction writes nothing.
+    """
+    obj = queryset.select_for_update().get(pk=pk)
+    if version_of(obj) != (version or ""):
+        raise _conflict(obj, since=parse_datetime(version) if version else None, label=label)
+    return obj
+
+
+def _conflict(obj, *, since: datetime | None, label: str | None) -> EditConflict:
+    history = getattr(obj, "history", None)
+    latest = (
+        history.order_by("-history_date", "-history_id").first() if history is not None else None
+    )
+    if latest is None:
+        return EditConflict(
+            label=label or str(obj), changed_by="someone else", changed_at=None, changes=[]
+        )
+    # The history rows copy `updated_at`, so the version names the row the form was opened on.
+    before = history.filter(updated_at=since).order_by("-history_id").first() if since else None
+    if before is None:
+        before = latest.prev_record
+    return EditConflict(
+        label=label or str(obj),
+        changed_by=_who(latest),
+        changed_at=latest.history_date,
+        changes=_changes(obj, before, latest),
+    )
+
+
+def _who(record) -> str:
+    user = record.history_user
+    if user is None:
+        return "an import or a command"
+    return user.get_full_name() or user.get_username()
+
+
+def _changes(obj, before, after) -> list[FieldChange]:
+    if before is None or before.pk == after.pk:
+        return []
+    delta = after.diff_against(before, excluded_fields=["updated_at", "created_at"])
+    return [
+        FieldChange(_verbose_name(obj, change.field), _shown(change.old), _shown(change.new))
+        for change in delta.changes
+    ]
+
+
+def _verbose_name(obj, field_name: str) -> str:
+    try:
+        return str(obj._meta.get_field(field_name).verbose_name)
+    except FieldDoesNotExist:
+        return field_name
+
+
+def _shown(value) -> str:
+    return "" if value is None else str(value)
+
+
+class VersionedFormMixin:
+    """Adds the hidden version field to a model form and fills it from the instance."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[VERSION_FIELD] = forms.CharField(widget=forms.HiddenInput, required=False)
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk and not self.is_bound:
+            self.initial[VERSION_FIELD] = version_of(instance)
+
+    @property
+    def submitted_version(self) -> str:
+        return self.cleaned_data.get(VERSION_FIELD, "") if hasattr(self, "cleaned_data") else ""
