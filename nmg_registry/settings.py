@@ -166,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "countries:mine"  # a viewer keeps no country: sent on to the dashboard
 LOGOUT_REDIRECT_URL = "home"
 
 # Login brute-force protection: lock a username + address pair after repeated failures.
@@ -175,6 +175,8 @@ AXES_COOLOFF_TIME = env_int("NMG_LOGIN_COOLOFF_MINUTES", 30) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# The lockout page (status 429): how long the lock lasts; a new password does not lift it.
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/Brussels"
