@@ -127,7 +127,7 @@ class Country(models.Model):
         return f"{self.name} ({self.code})"
 
     def get_absolute_url(self):
-        return reverse("admin:nmg_registry_country_change", args=[self.pk])
+        return reverse("countries:detail", args=[self.code])
 
     def natural_key(self):
         return (self.code,)

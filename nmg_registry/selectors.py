@@ -1,12 +1,16 @@
 """Reads of the core registry for pages and exports."""
 
+import datetime
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db.models import Count, Q
 
+from analytics.selectors import CONFIGURATION_MODELS, configuration_model
 from nmg_registry import permissions
-from nmg_registry.models import ApiToken, Country
-from surveys.models import Survey
+from nmg_registry.models import ApiToken, Country, MirrorGroup, Representative
+from surveys.models import Response, Survey
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,135 @@ def api_tokens_of(*, user) -> UserApiTokens:
         live=[token for token in tokens if not token.is_revoked],
         revoked=[token for token in tokens if token.is_revoked],
     )
+
+
+# The countries' pages
+
+
+def country_list(*, queryset=None):
+    """Countries sorted by code, each with its number of mirror groups, in one query."""
+    queryset = Country.objects.all() if queryset is None else queryset
+    return queryset.annotate(group_count=Count("mirror_groups")).order_by("code")
+
+
+@dataclass(frozen=True)
+class RepresentativeLine:
+    id: int
+    name: str
+    email: str
+    role: str
+    role_label: str
+
+
+@dataclass(frozen=True)
+class CountryProfile:
+    country: Country
+    groups: list[MirrorGroup]
+    configuration_model: str  # a key of analytics' CONFIGURATION_MODELS, or "" without groups
+    configuration_model_label: str
+    representatives: list[RepresentativeLine] | None  # None: not the reader's to see
+
+
+def country_representatives(*, country: Country) -> list[RepresentativeLine]:
+    """Who acts for the country, with name, e-mail and role (personal data), in one query."""
+    lines = Representative.objects.filter(country=country).select_related("user")
+    return [
+        RepresentativeLine(
+            id=r.pk,
+            name=r.user.get_full_name() or r.user.get_username(),
+            email=r.user.email,
+            role=r.role,
+            role_label=r.get_role_display(),
+        )
+        for r in lines.order_by("user__last_name", "user__first_name", "user__username")
+    ]
+
+
+def country_mirror_groups(*, country: Country) -> list[MirrorGroup]:
+    """The country's mirror groups with their working groups, in one query."""
+    return list(
+        MirrorGroup.objects.filter(country=country)
+        .select_related("working_group")
+        .order_by("kind", "working_group__number", "name")
+    )
+
+
+def country_profile(*, country: Country, with_representatives: bool) -> CountryProfile:
+    """The non-personal profile of a country: its groups and the configuration model they
+    make (the assessment's own rule); its representatives only when asked for. One query,
+    two with the representatives."""
+    groups = country_mirror_groups(country=country)
+    model = configuration_model(Counter(group.kind for group in groups)) if groups else ""
+    return CountryProfile(
+        country=country,
+        groups=groups,
+        configuration_model=model,
+        configuration_model_label=CONFIGURATION_MODELS.get(model, ""),
+        representatives=country_representatives(country=country) if with_representatives else None,
+    )
+
+
+class RoundProgress(StrEnum):
+    NOT_STARTED = "not_started"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """Where a country stands in one open round."""
+
+    survey: Survey
+    progress: RoundProgress
+    saved_at: datetime.datetime | None  # the draft's last save
+    submitted_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class KeptCountry:
+    country: Country
+    rounds: list[RoundState]  # the open rounds the country is invited to
+
+
+def countries_kept(*, user) -> list[KeptCountry]:
+    """ "My countries": each country the user keeps, with its response's progress in every
+    open round it is invited to. Four queries whatever the number of countries or rounds."""
+    countries = list(permissions.countries_kept_by(user, Country.objects.order_by("code")))
+    if not countries:
+        return []
+    country_ids = [country.pk for country in countries]
+    surveys = {
+        survey.pk: survey
+        for survey in Survey.objects.filter(status=Survey.Status.OPEN).order_by("closes_on", "slug")
+    }
+    invited: dict[int, list[int]] = defaultdict(list)
+    invitations = Survey.invited_countries.through.objects.filter(
+        survey_id__in=list(surveys), country_id__in=country_ids
+    ).values_list("country_id", "survey_id")
+    for country_id, survey_id in invitations:
+        invited[country_id].append(survey_id)
+    responses = {
+        (r.country_id, r.survey_id): r
+        for r in Response.objects.filter(
+            survey_id__in=list(surveys), country_id__in=country_ids
+        ).only("pk", "country_id", "survey_id", "status", "updated_at", "submitted_at")
+    }
+    order = {survey_id: i for i, survey_id in enumerate(surveys)}
+    kept = []
+    for country in countries:
+        rounds = []
+        for survey_id in sorted(invited[country.pk], key=order.__getitem__):
+            response = responses.get((country.pk, survey_id))
+            if response is None:
+                state = RoundState(surveys[survey_id], RoundProgress.NOT_STARTED, None, None)
+            elif response.status == Response.Status.SUBMITTED:
+                state = RoundState(
+                    surveys[survey_id], RoundProgress.SUBMITTED, None, response.submitted_at
+                )
+            else:
+                state = RoundState(
+                    surveys[survey_id], RoundProgress.DRAFT, response.updated_at, None
+                )
+            rounds.append(state)
+        kept.append(KeptCountry(country=country, rounds=rounds))
+    return kept

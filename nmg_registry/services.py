@@ -6,12 +6,20 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nmg_registry import permissions
-from nmg_registry.models import ApiToken, Country, PendingImport, Representative
+from nmg_registry.concurrency import lock_unchanged
+from nmg_registry.models import (
+    ApiToken,
+    Country,
+    MirrorGroup,
+    PendingImport,
+    Representative,
+    WorkingGroup,
+)
 
 PENDING_IMPORT_LIFETIME = datetime.timedelta(days=1)
 
@@ -125,3 +133,169 @@ def add_representative(
     )
     permissions.forget_represented_countries(user)
     return RepresentativeAdded(representative, user_created, link_created)
+
+
+# A country's record and its mirror groups
+
+
+def _check_may_edit(user, country: Country) -> None:
+    if not permissions.can_edit_country(user, country):
+        raise PermissionDenied(
+            f"Only the representatives of {country.name} and WP6 staff may change its record."
+        )
+
+
+@transaction.atomic
+def update_country_record(
+    *,
+    user,
+    country: Country,
+    version: str,
+    health_genomics_plan_url: str,
+    national_roadmap_url: str,
+    notes: str,
+    roles: dict[int, str],
+) -> Country:
+    """Save the country's plan and roadmap links, notes and its representatives' roles.
+
+    The country is saved even when only roles changed, so that its version moves on and a
+    form opened before this save reports a conflict. Raises PermissionDenied, EditConflict
+    (someone saved meanwhile: nothing is written) or ValidationError.
+    """
+    _check_may_edit(user, country)
+    country = lock_unchanged(
+        Country.objects.all(), pk=country.pk, version=version, label=str(country)
+    )
+    unknown_roles = set(roles.values()) - set(Representative.Role.values)
+    if unknown_roles:
+        raise ValidationError(f"Not a role: {', '.join(sorted(unknown_roles))}.")
+    representatives = {r.pk: r for r in Representative.objects.filter(country=country)}
+    strangers = set(roles) - set(representatives)
+    if strangers:
+        raise ValidationError(
+            f"{len(strangers)} of the people listed no longer act for {country.name}; "
+            "reload the form."
+        )
+    country.health_genomics_plan_url = health_genomics_plan_url
+    country.national_roadmap_url = national_roadmap_url
+    country.notes = notes
+    country.full_clean(validate_unique=False, validate_constraints=False)
+    country._history_user = user
+    country.save()
+    for representative_id, role in roles.items():
+        representative = representatives[representative_id]
+        if representative.role != role:
+            representative.role = role
+            representative._history_user = user
+            representative.save(update_fields=["role"])
+    return country
+
+
+MIRROR_GROUP_FIELDS = ("kind", "working_group", "name", "description", "established_on")
+
+
+def _check_mirror_group(group: MirrorGroup) -> None:
+    """The group's own rules as errors on the fields a user can correct: a working group
+    exactly for the kind that mirrors one, one group per working group, one name per country."""
+    errors: dict[str, str] = {}
+    mirrors_one = group.kind == MirrorGroup.Kind.WORKING_GROUP
+    if mirrors_one and group.working_group is None:
+        errors["working_group"] = "Choose the working group this group mirrors."
+    elif not mirrors_one and group.working_group is not None:
+        errors["working_group"] = (
+            "Only a group for one working group names a working group: leave this blank for a "
+            f"{group.get_kind_display().lower()}, or change the kind."
+        )
+    siblings = MirrorGroup.objects.filter(country_id=group.country_id).exclude(pk=group.pk)
+    if "working_group" not in errors and group.working_group is not None:
+        taken = siblings.filter(working_group=group.working_group).first()
+        if taken is not None:
+            errors["working_group"] = (
+                f"{group.country.name} already has a group for {group.working_group.label}: "
+                f"“{taken.name}”. A country has one group per working group."
+            )
+    name = (group.name or "").strip()
+    if name and siblings.filter(name__iexact=name).exists():
+        errors["name"] = f"{group.country.name} already has a mirror group named “{name}”."
+    if errors:
+        raise ValidationError(errors)
+    group.full_clean(exclude=["country"], validate_unique=False, validate_constraints=False)
+
+
+def _save_mirror_group(group: MirrorGroup, *, user) -> MirrorGroup:
+    _check_mirror_group(group)
+    group._history_user = user
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError as exc:  # another save took the name or working group meanwhile
+        raise ValidationError(
+            "Another mirror group of the country was saved meanwhile with that name or working "
+            "group; reload the page and try again."
+        ) from exc
+    return group
+
+
+@transaction.atomic
+def create_mirror_group(
+    *,
+    user,
+    country: Country,
+    kind: str,
+    working_group: WorkingGroup | None,
+    name: str,
+    description: str = "",
+    established_on: datetime.date | None = None,
+) -> MirrorGroup:
+    """Add a mirror group to the country. Raises PermissionDenied or ValidationError (on the
+    field to correct)."""
+    _check_may_edit(user, country)
+    group = MirrorGroup(
+        country=country,
+        kind=kind,
+        working_group=working_group,
+        name=(name or "").strip(),
+        description=description or "",
+        established_on=established_on,
+    )
+    return _save_mirror_group(group, user=user)
+
+
+@transaction.atomic
+def update_mirror_group(
+    *,
+    user,
+    group: MirrorGroup,
+    version: str,
+    kind: str,
+    working_group: WorkingGroup | None,
+    name: str,
+    description: str = "",
+    established_on: datetime.date | None = None,
+) -> MirrorGroup:
+    """Change one of a country's mirror groups. Raises PermissionDenied, EditConflict
+    (someone saved meanwhile: nothing is written) or ValidationError (on the field)."""
+    _check_may_edit(user, group.country)
+    group = lock_unchanged(
+        MirrorGroup.objects.select_related("country"),
+        pk=group.pk,
+        version=version,
+        label=f"The mirror group “{group.name}”",
+    )
+    group.kind = kind
+    group.working_group = working_group
+    group.name = (name or "").strip()
+    group.description = description or ""
+    group.established_on = established_on
+    return _save_mirror_group(group, user=user)
+
+
+@transaction.atomic
+def remove_mirror_group(*, user, group: MirrorGroup) -> int:
+    """Remove a mirror group and the memberships (seats) in it; the experts stay. Returns
+    how many memberships went with it."""
+    _check_may_edit(user, group.country)
+    seats = group.memberships.count()
+    group._history_user = user
+    group.delete()
+    return seats

@@ -1,18 +1,30 @@
-"""Views of the core registry: the health check and the user's API tokens. The start page
-is the assessment dashboard (`analytics.views.dashboard`)."""
+"""Views of the core registry: the health check, the user's API tokens, and the countries'
+pages (list, profiles, "My countries", the record and mirror-group forms, the history). The
+start page is the assessment dashboard (`analytics.views.dashboard`)."""
+
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from nmg_registry import permissions, selectors, services
-from nmg_registry.forms import ApiTokenForm
-from nmg_registry.models import ApiToken
+from nmg_registry import history, permissions, selectors, services
+from nmg_registry.concurrency import EditConflict
+from nmg_registry.filters import CountryFilterSet
+from nmg_registry.forms import (
+    ApiTokenForm,
+    CountryRecordForm,
+    MirrorGroupForm,
+    RepresentativeRoleFormSet,
+    submitted_copy,
+)
+from nmg_registry.models import ApiToken, Country, MirrorGroup
 
 
 @never_cache
@@ -70,3 +82,234 @@ def api_token_revoke(request, token_id):
             )
         return redirect("api-tokens")
     return render(request, "nmg_registry/apitoken_confirm_revoke.html", {"token": token})
+
+
+# The countries' pages
+
+HISTORY_LIMIT = 200
+
+
+def country_from_code(view):
+    """Hands the view the country named by the URL's code (EU or ISO, any case); an unknown
+    code gets a 404 page naming it."""
+
+    @wraps(view)
+    def wrapper(request, code, *args, **kwargs):
+        try:
+            country = Country.objects.resolve(code)
+        except Country.DoesNotExist as exc:
+            return render(
+                request, "nmg_registry/country_not_found.html", {"message": str(exc)}, status=404
+            )
+        return view(request, country, *args, **kwargs)
+
+    return wrapper
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """A service's refusal on the form: next to the field it names, else above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _check_may_edit(user, country):
+    if not permissions.can_edit_country(user, country):
+        raise PermissionDenied(
+            f"Only the representatives of {country.name} and WP6 staff may change its record."
+        )
+
+
+@login_required
+@require_GET
+def country_list(request):
+    """Every country with its participation, health system and number of mirror groups."""
+    if not permissions.can_read_country_profiles(request.user):
+        raise PermissionDenied("Sign in to read the country profiles.")
+    filterset = CountryFilterSet(request.GET or None, queryset=selectors.country_list())
+    countries = list(filterset.qs)
+    return render(
+        request,
+        "nmg_registry/country_list.html",
+        {"filterset": filterset, "countries": countries},
+    )
+
+
+@login_required
+@require_GET
+@country_from_code
+def country_detail(request, country):
+    """A country's non-personal profile; its representatives only for those who may read them."""
+    if not permissions.can_read_country_profiles(request.user):
+        raise PermissionDenied("Sign in to read the country profiles.")
+    profile = selectors.country_profile(
+        country=country,
+        with_representatives=permissions.can_read_representatives(request.user, country),
+    )
+    return render(
+        request,
+        "nmg_registry/country_detail.html",
+        {
+            "country": country,
+            "profile": profile,
+            "can_edit": permissions.can_edit_country(request.user, country),
+            "can_read_history": permissions.can_read_country_history(request.user, country),
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_countries(request):
+    """A representative's start page: their countries and where each stands in open rounds."""
+    if not permissions.acts_for_a_country(request.user):
+        messages.info(request, "You do not keep any country's record; here is the dashboard.")
+        return redirect("home")
+    kept = selectors.countries_kept(user=request.user)
+    return render(request, "nmg_registry/my_countries.html", {"kept": kept})
+
+
+def _record_forms(country, data=None):
+    representatives = selectors.country_representatives(country=country)
+    form = CountryRecordForm(data, instance=country)
+    formset = RepresentativeRoleFormSet(data, representatives=representatives, prefix="roles")
+    return form, formset
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@country_from_code
+def country_edit(request, country):
+    """The country's record form: plan and roadmap links, notes and its representatives' roles."""
+    _check_may_edit(request.user, country)
+    form, formset = _record_forms(country, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
+        try:
+            services.update_country_record(
+                user=request.user,
+                country=country,
+                version=form.submitted_version,
+                health_genomics_plan_url=form.cleaned_data["health_genomics_plan_url"],
+                national_roadmap_url=form.cleaned_data["national_roadmap_url"],
+                notes=form.cleaned_data["notes"],
+                roles=formset.roles,
+            )
+        except EditConflict as exc:
+            form, formset = _record_forms_on_current(country)
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"The record of {country.name} was saved.")
+            return redirect("countries:detail", code=country.code)
+    return render(
+        request,
+        "nmg_registry/country_form.html",
+        {"country": country, "form": form, "formset": formset},
+    )
+
+
+def _record_forms_on_current(country):
+    """The record form and roles bound to what is saved now, with the current version."""
+    current = Country.objects.get(pk=country.pk)
+    form, formset = _record_forms(current)
+    form, formset = _record_forms(current, {**submitted_copy(form), **submitted_copy(formset)})
+    form.full_clean()
+    formset.full_clean()
+    return form, formset
+
+
+def _country_group(country, pk):
+    """A mirror group of this country; one of another country is a 404 here."""
+    return get_object_or_404(
+        MirrorGroup.objects.select_related("country", "working_group"), pk=pk, country=country
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@country_from_code
+def mirror_group_add(request, country):
+    """Add a mirror group to the country."""
+    _check_may_edit(request.user, country)
+    form = MirrorGroupForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.create_mirror_group(user=request.user, country=country, **form.values)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"The mirror group “{group.name}” was added.")
+            return redirect("countries:detail", code=country.code)
+    return render(
+        request,
+        "nmg_registry/mirrorgroup_form.html",
+        {"country": country, "form": form, "group": None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@country_from_code
+def mirror_group_edit(request, country, pk):
+    """Change one of the country's mirror groups."""
+    _check_may_edit(request.user, country)
+    group = _country_group(country, pk)
+    form = MirrorGroupForm(request.POST if request.method == "POST" else None, instance=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.update_mirror_group(
+                user=request.user, group=group, version=form.submitted_version, **form.values
+            )
+        except EditConflict as exc:
+            group = _country_group(country, pk)
+            form = MirrorGroupForm(submitted_copy(MirrorGroupForm(instance=group)), instance=group)
+            form.full_clean()
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"The mirror group “{group.name}” was saved.")
+            return redirect("countries:detail", code=country.code)
+    return render(
+        request,
+        "nmg_registry/mirrorgroup_form.html",
+        {"country": country, "form": form, "group": group},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@country_from_code
+def mirror_group_delete(request, country, pk):
+    """Asks to confirm, saying which memberships go with the group, then removes it."""
+    _check_may_edit(request.user, country)
+    group = _country_group(country, pk)
+    if request.method == "POST":
+        seats = services.remove_mirror_group(user=request.user, group=group)
+        text = f"The mirror group “{group.name}” was removed"
+        if seats:
+            text += f", with the {seats} membership{pluralize(seats)} in it"
+        messages.success(request, text + ".")
+        return redirect("countries:detail", code=country.code)
+    seats = group.memberships.count()
+    return render(
+        request,
+        "nmg_registry/mirrorgroup_confirm_delete.html",
+        {"country": country, "group": group, "seats": seats},
+    )
+
+
+@login_required
+@require_GET
+@country_from_code
+def country_history(request, country):
+    """What changed in the country's record, groups, experts and responses, and who did it."""
+    if not permissions.can_read_country_history(request.user, country):
+        raise PermissionDenied("Only the country's representatives and staff may read its history.")
+    entries = history.country_history(country=country, limit=HISTORY_LIMIT)
+    return render(
+        request, "nmg_registry/country_history.html", {"country": country, "entries": entries}
+    )
