@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from compositions.models import Expert, Gender, Membership, MembershipRole
@@ -33,10 +34,18 @@ class StakeholderTypeFilter(django_filters.Filter):
     field_class = StakeholderTypeField
 
 
-class ExpertFilterSet(django_filters.FilterSet):
-    """Experts by country, stakeholder type and gender, and by seat: `working_group` and
-    `role` together select the experts holding one seat of both (coordinators of WG3)."""
+SEARCHED_FIELDS = ("name", "institution", "position", "email", "region")
 
+
+class ExpertFilterSet(django_filters.FilterSet):
+    """Experts by text, country, stakeholder type and gender, and by seat: `working_group`
+    and `role` together select the experts holding one seat of both (coordinators of WG3)."""
+
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        help_text="Part of the name, institution, position, e-mail or region, any letter case.",
+    )
     country = CountryFilter(help_text="EU or ISO country code, any letter case: EL, gr, UK, GB.")
     stakeholder_type = StakeholderTypeFilter(
         help_text="Stakeholder type slug or label, any letter case: elsi."
@@ -53,7 +62,13 @@ class ExpertFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Expert
-        fields = ["country", "stakeholder_type", "gender", "working_group", "role"]
+        fields = ["q", "country", "stakeholder_type", "gender", "working_group", "role"]
+
+    def search(self, queryset, name, value):
+        found = Q()
+        for field_name in SEARCHED_FIELDS:
+            found |= Q(**{f"{field_name}__icontains": value.strip()})
+        return queryset.filter(found)
 
     def filter_by_seat(self, queryset, name, value):
         # Applied once for both parameters in filter_queryset, so that they meet in one seat.

@@ -5,7 +5,7 @@ export imports back unchanged, and only the experts the permission policy lets t
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 
 from compositions.models import Expert, Gender, Membership, MembershipRole
 from compositions.resources import COLUMNS, CompositionResource
@@ -111,3 +111,26 @@ def composition_template_xlsx() -> bytes:
             ("Valid values", ["column", "value", "label"], valid_values),
         ]
     )
+
+
+def country_experts(*, user, country):
+    """The country's experts the user may read, by name, with their stakeholder type and
+    seats (working group and mirror group) fetched alongside: two queries for any page."""
+    memberships = permissions.memberships_visible_to(
+        user,
+        Membership.objects.select_related("working_group", "mirror_group").order_by(
+            F("working_group__number").asc(nulls_last=True), "mirror_group__name", "pk"
+        ),
+    )
+    return (
+        permissions.experts_visible_to(user, Expert.objects.filter(country=country))
+        .select_related("country", "stakeholder_type")
+        .prefetch_related(Prefetch("memberships", queryset=memberships))
+        .order_by("name", "pk")
+    )
+
+
+def expert_of_country(*, user, country, pk: int) -> Expert:
+    """One expert of the country, with their seats; Expert.DoesNotExist for an expert of
+    another country or one the user may not read."""
+    return country_experts(user=user, country=country).get(pk=pk)

@@ -1,14 +1,40 @@
-"""Downloads of compositions: the experts as a spreadsheet and the blank template."""
+"""Pages of a country's experts (list, add, edit, remove, composition upload) and the
+downloads of compositions: the experts as a spreadsheet and the blank template."""
 
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBadRequest
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from compositions import selectors, services
+from compositions.filters import ExpertFilterSet
+from compositions.forms import (
+    CompositionUploadForm,
+    ExpertForm,
+    SeatFormSet,
+    add_expert_errors,
+    current_data,
+    error_summary,
+    prepare_filter_form,
+    seat_initial,
+)
+from compositions.models import Expert
 from compositions.selectors import composition_export, composition_template_xlsx
 from nmg_registry import permissions
+from nmg_registry.admin_imports import PREVIEW_CHANGES_SHOWN
+from nmg_registry.concurrency import EditConflict
 from nmg_registry.downloads import check_file_format, spreadsheet_response
-from nmg_registry.models import Country
+from nmg_registry.models import Country, PendingImport, StakeholderType, WorkingGroup
+from nmg_registry.services import PENDING_IMPORT_LIFETIME, stage_import
+from nmg_registry.tabular import ImportFailed
+
+EXPERTS_PER_PAGE = 50
 
 
 @require_GET
@@ -41,3 +67,273 @@ def composition_template(request):
     return spreadsheet_response(
         composition_template_xlsx(), filename="nmg-composition-template", file_format="xlsx"
     )
+
+
+# A country's experts: the list, one expert's form, removal, and the composition upload
+
+
+def _country_page(*, edit: bool):
+    """Views of one country's experts get the country of the URL (EU or ISO code, any case)
+    if the user may read (`edit`: change) its experts; an unknown code is a 404 naming it,
+    anyone else a 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, code, *args, **kwargs):
+            try:
+                country = Country.objects.resolve(code)
+            except Country.DoesNotExist as exc:
+                return render(
+                    request, "compositions/country_not_found.html", {"reason": exc}, status=404
+                )
+            allowed = permissions.can_edit_experts if edit else permissions.can_read_experts
+            if not allowed(request.user, country):
+                raise PermissionDenied(f"You may not see or change the experts of {country.name}.")
+            return view(request, country, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _expert_or_404(request, country: Country, pk: int):
+    try:
+        return selectors.expert_of_country(user=request.user, country=country, pk=pk)
+    except Expert.DoesNotExist:
+        raise Http404(f"{country.name} has no expert with that number.") from None
+
+
+@require_GET
+@login_required
+@_country_page(edit=False)
+def expert_list(request, country):
+    """The country's experts: search, filters, pages of 50, and the ways to change them."""
+    data = request.GET.copy()
+    data.pop("country", None)  # the page's country, whatever the query says
+    data.pop("page", None)
+    filterset = ExpertFilterSet(
+        data, queryset=selectors.country_experts(user=request.user, country=country)
+    )
+    working_groups = list(WorkingGroup.objects.order_by("number"))
+    stakeholder_types = list(StakeholderType.objects.all())
+    prepare_filter_form(
+        filterset.form, working_groups=working_groups, stakeholder_types=stakeholder_types
+    )
+    experts = filterset.qs if filterset.is_valid() else Expert.objects.none()
+    page = Paginator(experts, EXPERTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "compositions/expert_list.html",
+        {
+            "country": country,
+            "filterset": filterset,
+            "filter_form": filterset.form,
+            "filtered": any(data.get(name) for name in filterset.form.fields),
+            "page": page,
+            "query_string": data.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_country_page(edit=True)
+def expert_add(request, country):
+    """A new expert of the country with their seats."""
+    form = ExpertForm(request.POST or None, instance=Expert(country=country))
+    formset = SeatFormSet(request.POST or None, country=country)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        seats, _ = formset.seats()
+        try:
+            expert = services.create_expert(
+                user=request.user, country=country, values=form.cleaned_data, seats=seats
+            )
+        except ValidationError as exc:
+            add_expert_errors(form, formset, exc)
+        else:
+            messages.success(request, f"Expert “{expert.name}” added to {country.name}.")
+            return redirect("compositions:experts", code=country.code)
+    return _render_expert_form(request, country, form, formset, expert=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_country_page(edit=True)
+def expert_edit(request, country, pk):
+    """An expert and their seats; a save over someone else's meanwhile is refused."""
+    expert = _expert_or_404(request, country, pk)
+    if request.method != "POST":
+        form = ExpertForm(instance=expert)
+        formset = SeatFormSet(initial=seat_initial(expert), country=country)
+        return _render_expert_form(request, country, form, formset, expert=expert)
+    form = ExpertForm(request.POST, instance=expert)
+    formset = SeatFormSet(request.POST, initial=seat_initial(expert), country=country)
+    if form.is_valid() and formset.is_valid():
+        seats, removed = formset.seats()
+        try:
+            saved = services.update_expert(
+                user=request.user,
+                expert=expert,
+                version=form.submitted_version,
+                values=form.cleaned_data,
+                seats=seats,
+                removed_seat_ids=removed,
+            )
+        except EditConflict as conflict:
+            form, formset = _bound_to_current(request, country, pk)
+            form.add_error(None, conflict.message)
+        except Expert.DoesNotExist:
+            messages.error(request, f"“{expert.name}” was removed meanwhile; nothing was saved.")
+            return redirect("compositions:experts", code=country.code)
+        except ValidationError as exc:
+            add_expert_errors(form, formset, exc)
+        else:
+            messages.success(request, f"Expert “{saved.name}” saved.")
+            return redirect("compositions:experts", code=country.code)
+    return _render_expert_form(request, country, form, formset, expert=expert)
+
+
+def _bound_to_current(request, country, pk):
+    """The form and seats bound to the record as it is now, with its current version."""
+    current = _expert_or_404(request, country, pk)
+    unbound = (
+        ExpertForm(instance=current),
+        SeatFormSet(initial=seat_initial(current), country=country),
+    )
+    data = current_data(*unbound)
+    form = ExpertForm(data, instance=current)
+    formset = SeatFormSet(data, initial=seat_initial(current), country=country)
+    # Validated, so that the conflict can be added as the form's error.
+    form.is_valid()
+    formset.is_valid()
+    return form, formset
+
+
+def _render_expert_form(request, country, form, formset, *, expert):
+    return render(
+        request,
+        "compositions/expert_form.html",
+        {
+            "country": country,
+            "form": form,
+            "formset": formset,
+            "expert": expert,
+            "summary": error_summary(form, formset) if form.is_bound else [],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_country_page(edit=True)
+def expert_delete(request, country, pk):
+    """Asks to confirm, then removes the expert and their seats."""
+    expert = _expert_or_404(request, country, pk)
+    if request.method == "POST":
+        services.remove_expert(user=request.user, expert=expert)
+        messages.success(request, f"Expert “{expert.name}” and their seats removed.")
+        return redirect("compositions:experts", code=country.code)
+    return render(
+        request,
+        "compositions/expert_confirm_delete.html",
+        {"country": country, "expert": expert},
+    )
+
+
+def _import_for_page(*, user, country, data, filename, replace, dry_run):
+    """The composition import as the country's page runs it: that country's rows alone."""
+    return services.import_composition(
+        data=data,
+        filename=filename,
+        replace=replace,
+        dry_run=dry_run,
+        user=user,
+        only_countries=[country],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_country_page(edit=True)
+def composition_upload(request, country):
+    """Upload a composition file: a preview of every change (or every error), then confirm."""
+    form = CompositionUploadForm(request.POST or None, request.FILES or None)
+    context = {"country": country, "form": form, "errors": [], "summary": None}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data, replace = upload.read(), form.cleaned_data["replace"]
+        try:
+            summary = _import_for_page(
+                user=request.user,
+                country=country,
+                data=data,
+                filename=upload.name,
+                replace=replace,
+                dry_run=True,
+            )
+        except ImportFailed as failed:
+            context.update(errors=failed.errors, filename=upload.name)
+        else:
+            pending = stage_import(
+                user=request.user,
+                kind=PendingImport.Kind.COMPOSITION,
+                filename=upload.name,
+                data=data,
+                options={"replace": replace, "country": country.code},
+            )
+            context.update(_preview_context(summary), pending=pending, form=None)
+    return render(request, "compositions/composition_upload.html", context)
+
+
+def _preview_context(summary) -> dict:
+    changes = summary.changes
+    return {
+        "summary": summary,
+        "changes": changes[:PREVIEW_CHANGES_SHOWN],
+        "changes_not_shown": max(0, len(changes) - PREVIEW_CHANGES_SHOWN),
+    }
+
+
+@login_required
+@require_POST
+@_country_page(edit=True)
+def composition_upload_confirm(request, country, pending_id):
+    """Import the previewed file; only its uploader may, and only while it waits."""
+    pending = PendingImport.objects.filter(
+        pk=pending_id, kind=PendingImport.Kind.COMPOSITION
+    ).first()
+    if pending is not None and pending.user_id != request.user.pk:
+        raise PermissionDenied("Only the person who uploaded this file may confirm its import.")
+    if (
+        pending is None
+        or pending.options.get("country") != country.code
+        or pending.created_at < timezone.now() - PENDING_IMPORT_LIFETIME
+    ):
+        messages.error(
+            request,
+            "That upload is no longer waiting for confirmation: it was imported already, or "
+            "it expired. Upload the file again.",
+        )
+        return redirect("compositions:upload", code=country.code)
+    try:
+        summary = _import_for_page(
+            user=request.user,
+            country=country,
+            data=bytes(pending.data),
+            filename=pending.filename,
+            replace=bool(pending.options.get("replace")),
+            dry_run=False,
+        )
+    except ImportFailed as failed:
+        # The registry changed since the preview in a way that makes the file invalid.
+        context = {
+            "country": country,
+            "form": CompositionUploadForm(),
+            "errors": failed.errors,
+            "filename": pending.filename,
+            "summary": None,
+        }
+        return render(request, "compositions/composition_upload.html", context)
+    pending.delete()
+    messages.success(request, f"Imported {pending.filename}. {summary.line()}")
+    return redirect("compositions:experts", code=country.code)
