@@ -193,3 +193,10 @@ def can_read_country_history(user, country) -> bool:
 def can_manage_rounds(user) -> bool:
     """Open and close rounds, follow who has answered, remind the late."""
     return is_registry_staff(user)
+
+
+def can_open_answer_page(user, country) -> bool:
+    """A country's answer page of a round: staff and the country's representatives, in every
+    round status (a round that is not open shows the answers read-only). Whether they may
+    change the answers is `can_answer_survey`."""
+    return is_registry_staff(user) or represents(user, country)

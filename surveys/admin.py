@@ -1,9 +1,14 @@
 """Admin of survey rounds (staff) and of each country's responses (policy-limited)."""
 
+from smtplib import SMTPException
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -13,7 +18,8 @@ from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetU
 from nmg_registry.models import PendingImport
 from nmg_registry.tabular import ImportFailed, RowError
 from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
-from surveys.services import import_survey
+from surveys.selectors import RoundProgress, round_status
+from surveys.services import close_round, import_survey, open_round, send_round_reminders
 
 
 def limit_to_round(form_class, survey_id):
@@ -49,9 +55,11 @@ class SurveyAdmin(PolicyHistoryAdmin):
         "closes_on",
         "invited_count",
         "submitted_count",
+        "status_link",
         "downloads",
     )
     list_filter = ("status",)
+    actions = ("open_rounds", "close_rounds")
     search_fields = ("title", "slug")
     ordering = ("-opens_on", "slug")
     prepopulated_fields = {"slug": ("title",)}
@@ -88,6 +96,142 @@ class SurveyAdmin(PolicyHistoryAdmin):
             url.replace("FORMAT", "csv"),
             url.replace("FORMAT", "xlsx"),
         )
+
+    @admin.display(description="who has answered")
+    def status_link(self, survey):
+        return format_html(
+            '<a href="{}">Round status<span class="visually-hidden"> of {}</span></a>',
+            self._status_url(survey.pk),
+            survey.title,
+        )
+
+    # Opening and closing rounds, following who has answered
+
+    @admin.action(description="Open the selected rounds", permissions=["manage_rounds"])
+    def open_rounds(self, request, queryset):
+        for survey in queryset.order_by("slug"):
+            if opened := self._apply(request, open_round, survey):
+                messages.success(request, self._opened(opened))
+
+    @admin.action(description="Close the selected rounds", permissions=["manage_rounds"])
+    def close_rounds(self, request, queryset):
+        for survey in queryset.order_by("slug"):
+            if closed := self._apply(request, close_round, survey):
+                messages.success(request, self._closed(closed))
+
+    def has_manage_rounds_permission(self, request):
+        return permissions.can_manage_rounds(request.user)
+
+    def _apply(self, request, service, survey):
+        """The round as the service saved it, or None after reporting the refusal."""
+        try:
+            return service(user=request.user, survey=survey)
+        except ValidationError as refused:  # its messages name the round
+            messages.error(request, " ".join(refused.messages))
+        except PermissionDenied as refused:
+            messages.error(request, f"{survey.title}: {refused}")
+        return None
+
+    @staticmethod
+    def _opened(survey):
+        until = f" until {survey.closes_on.isoformat()}" if survey.closes_on else ""
+        count = survey.invited_countries.count()
+        return (
+            f"{survey.title} is open{until}, since {survey.opens_on.isoformat()}; "
+            f"{count} countr{'ies' if count != 1 else 'y'} invited."
+        )
+
+    @staticmethod
+    def _closed(survey):
+        return f"{survey.title} is closed (closing date {survey.closes_on.isoformat()})."
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<int:object_id>/status/",
+                self.admin_site.admin_view(self.round_status_view),
+                name="{}_{}_status".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _status_url(self, survey_id):
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_status",
+            args=[survey_id],
+            current_app=self.admin_site.name,
+        )
+
+    def round_status_view(self, request, object_id):
+        """Who has answered the round; open or close it and remind the late (POST)."""
+        if not permissions.can_manage_rounds(request.user):
+            raise PermissionDenied("Only WP6 staff may follow survey rounds.")
+        survey = get_object_or_404(Survey, pk=object_id)
+        if request.method == "POST":
+            action = request.POST.get("action")
+            if action == "open":
+                if opened := self._apply(request, open_round, survey):
+                    messages.success(request, self._opened(opened))
+            elif action == "close":
+                if closed := self._apply(request, close_round, survey):
+                    messages.success(request, self._closed(closed))
+            elif action == "remind":
+                self._remind(request, survey)
+            else:
+                messages.error(request, "Unknown action: nothing was done.")
+            return redirect(self._status_url(survey.pk))
+        rows = round_status(survey=survey)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Round status: {survey.title}",
+            "survey": survey,
+            "rows": rows,
+            "progress": RoundProgress.of(rows),
+            "changelist_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            ),
+            "change_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[survey.pk],
+                current_app=self.admin_site.name,
+            ),
+        }
+        return TemplateResponse(request, "admin/surveys/round_status.html", context)
+
+    def _remind(self, request, survey):
+        try:
+            report = send_round_reminders(
+                user=request.user, survey=survey, base_url=request.build_absolute_uri("/")
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+            return
+        except (SMTPException, OSError) as failed:
+            messages.error(
+                request,
+                f"The e-mail server could not be reached or refused the reminders ({failed}); "
+                "some may not have been sent. Try again later.",
+            )
+            return
+        if report.people:
+            people = "representative" if report.people == 1 else "representatives"
+            messages.success(
+                request,
+                f"Reminder sent to {report.people} {people} of "
+                + ", ".join(report.countries_reminded),
+            )
+        if report.without_email:
+            messages.warning(
+                request,
+                "No representative with an e-mail address for "
+                + ", ".join(report.without_email)
+                + ": nobody there was reminded; chase them another way.",
+            )
+        if not report.late:
+            messages.info(request, "Every invited country has submitted: nobody to remind.")
 
 
 class OptionInline(PolicyInline, admin.TabularInline):

@@ -1,12 +1,17 @@
 """Reads of survey rounds for pages, downloads and commands; nothing here writes."""
 
+import datetime
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Prefetch
+from django.db.models import Count, F, Prefetch, Q
 
 from nmg_registry import permissions
+from nmg_registry.models import Country
 from nmg_registry.tabular import write_csv, write_xlsx
-from surveys.models import Answer, Response, Survey
+from surveys.models import Answer, Question, Response, Survey
 from surveys.resources import SurveyResponseResource
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -60,3 +65,323 @@ def response_export(*, survey: Survey, user, file_format: str) -> bytes:
     if file_format == "csv":
         return write_csv(columns, rows)
     return write_xlsx([(survey.slug, columns, rows)])
+
+
+# Following a round: who has answered
+
+
+class RoundStatus:
+    """How far a country has got with its response to a round."""
+
+    NOT_STARTED = "not started"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class CountryRoundStatus:
+    """One invited country's progress in a round, as staff follow it."""
+
+    country_id: int
+    code: str
+    name: str
+    status: str
+    last_saved: datetime.datetime | None
+    submitted_at: datetime.datetime | None
+    submitted_by: str
+    answers: int
+    representatives_with_email: int
+
+    @property
+    def is_late(self) -> bool:
+        """Not submitted yet: not started, or a draft."""
+        return self.status != RoundStatus.SUBMITTED
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    """The counts of a round's invited countries by status."""
+
+    invited: int
+    submitted: int
+    draft: int
+    not_started: int
+
+    @classmethod
+    def of(cls, statuses: Sequence[CountryRoundStatus]) -> "RoundProgress":
+        counts = Counter(row.status for row in statuses)
+        return cls(
+            invited=len(statuses),
+            submitted=counts[RoundStatus.SUBMITTED],
+            draft=counts[RoundStatus.DRAFT],
+            not_started=counts[RoundStatus.NOT_STARTED],
+        )
+
+    @property
+    def late(self) -> int:
+        return self.draft + self.not_started
+
+
+def round_status(*, survey: Survey) -> list[CountryRoundStatus]:
+    """Every invited country of the round with its response's progress, sorted by code.
+
+    A response of a country the round does not invite is left out. The representatives
+    counted are those a reminder reaches: active users with an e-mail address. Two queries,
+    whatever the number of countries.
+    """
+    reachable = Q(representatives__user__is_active=True) & ~Q(representatives__user__email="")
+    countries = (
+        survey.invited_countries.order_by("code")
+        .annotate(reachable=Count("representatives", filter=reachable, distinct=True))
+        .only("pk", "code", "name")
+    )
+    responses = {
+        response.country_id: response
+        for response in Response.objects.filter(survey=survey)
+        .order_by()
+        .select_related("submitted_by")
+        .annotate(answer_count=Count("answers"))
+    }
+    return [_country_round_status(country, responses.get(country.pk)) for country in countries]
+
+
+def _country_round_status(country, response: Response | None) -> CountryRoundStatus:
+    if response is None:
+        status, submitter = RoundStatus.NOT_STARTED, ""
+    else:
+        submitted = response.status == Response.Status.SUBMITTED
+        status = RoundStatus.SUBMITTED if submitted else RoundStatus.DRAFT
+        user = response.submitted_by if submitted else None
+        submitter = (user.get_full_name() or user.get_username()) if user else ""
+    return CountryRoundStatus(
+        country_id=country.pk,
+        code=country.code,
+        name=country.name,
+        status=status,
+        last_saved=response.updated_at if response else None,
+        submitted_at=response.submitted_at if response else None,
+        submitted_by=submitter,
+        answers=response.answer_count if response else 0,
+        representatives_with_email=country.reachable,
+    )
+
+
+# Answering a round: the representatives' pages
+
+
+@dataclass(frozen=True)
+class CountryAnswering:
+    """A country the user keeps, invited to an open round, with its response if started."""
+
+    country: Country
+    response: Response | None
+
+
+@dataclass(frozen=True)
+class RoundToAnswer:
+    """An open round and the invited countries the user keeps, sorted by code."""
+
+    survey: Survey
+    countries: tuple[CountryAnswering, ...]
+
+
+@dataclass(frozen=True)
+class AnsweredRound:
+    """A closed round and the responses of the user's countries in it, sorted by code."""
+
+    survey: Survey
+    responses: tuple[Response, ...]
+
+
+@dataclass(frozen=True)
+class RoundsToAnswer:
+    """The "Rounds to answer" page: open rounds to answer, closed rounds to read back."""
+
+    keeps_countries: bool
+    open_rounds: tuple[RoundToAnswer, ...]
+    answered_rounds: tuple[AnsweredRound, ...]
+    result_rounds: tuple[Survey, ...]
+
+
+def rounds_to_answer(*, user) -> RoundsToAnswer:
+    """For each open round, the invited countries the user keeps with their response; the
+    closed rounds in which those countries have a response; and every open or closed round,
+    whose results anyone signed in reads. Three queries besides the policy's, whatever the
+    number of rounds and countries."""
+    surveys = Survey.objects.filter(status__in=[Survey.Status.OPEN, Survey.Status.CLOSED])
+    if not permissions.acts_for_a_country(user):
+        return RoundsToAnswer(
+            keeps_countries=False, open_rounds=(), answered_rounds=(), result_rounds=tuple(surveys)
+        )
+    kept = permissions.countries_kept_by(user, Country.objects.order_by("code"))
+    surveys = list(
+        surveys.prefetch_related(
+            Prefetch("invited_countries", queryset=kept, to_attr="kept_invited")
+        )
+    )
+    responses = permissions.records_of_own_countries(
+        user,
+        Response.objects.filter(survey__in=surveys)
+        .select_related("country", "submitted_by")
+        .order_by("country__code"),
+        "country",
+    )
+    by_round: dict[int, dict[int, Response]] = {}
+    for response in responses:
+        by_round.setdefault(response.survey_id, {})[response.country_id] = response
+    open_rounds, answered_rounds = [], []
+    for survey in surveys:
+        found = by_round.get(survey.pk, {})
+        if survey.status == Survey.Status.OPEN:
+            countries = tuple(
+                CountryAnswering(country=country, response=found.get(country.pk))
+                for country in survey.kept_invited
+            )
+            if countries:
+                open_rounds.append(RoundToAnswer(survey=survey, countries=countries))
+        elif found:
+            answered_rounds.append(AnsweredRound(survey=survey, responses=tuple(found.values())))
+    return RoundsToAnswer(
+        keeps_countries=True,
+        open_rounds=tuple(open_rounds),
+        answered_rounds=tuple(answered_rounds),
+        result_rounds=tuple(surveys),
+    )
+
+
+def survey_invites(*, survey: Survey, country: Country) -> bool:
+    return survey.invited_countries.filter(pk=country.pk).exists()
+
+
+def round_closed_notice(*, survey: Survey) -> str:
+    """Why the answers of a round that is not open cannot be changed."""
+    if survey.status == Survey.Status.DRAFT:
+        return "This round is not open yet; answers cannot be entered before it opens."
+    if survey.closes_on:
+        closed = f"{survey.closes_on.day} {survey.closes_on:%B %Y}"
+        return f"This round closed on {closed}; answers can no longer be changed."
+    return "This round is closed; answers can no longer be changed."
+
+
+@dataclass(frozen=True)
+class SheetItem:
+    """A question of the answer sheet with its answer: the stored value (option value or
+    text, "" when not answered) and the text shown for it."""
+
+    question: Question
+    value: str
+    shown: str
+
+
+@dataclass(frozen=True)
+class SheetSection:
+    title: str
+    items: tuple[SheetItem, ...]
+
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    """A country's response to a round as its answer page shows it: the round's questions in
+    order, each with the stored answer, or with the answer of the country's latest earlier
+    submitted response when this round has none yet (`prefilled_from`)."""
+
+    survey: Survey
+    country: Country
+    questions: tuple[Question, ...]
+    response: Response | None
+    values: dict[str, str]
+    prefilled_from: Survey | None
+
+    @property
+    def sections(self) -> tuple[SheetSection, ...]:
+        """The questions grouped by section, sections in the order of their first question."""
+        grouped: dict[str, list[SheetItem]] = {}
+        for question in self.questions:
+            value = self.values.get(question.code, "")
+            shown = value
+            if question.has_options:
+                labels = {option.value: option.label for option in question.options.all()}
+                shown = labels.get(value, value)
+            grouped.setdefault(question.section, []).append(
+                SheetItem(question=question, value=value, shown=shown)
+            )
+        titles = dict(Question.Section.choices)
+        return tuple(
+            SheetSection(title=titles.get(section, section), items=tuple(items))
+            for section, items in grouped.items()
+        )
+
+
+def answer_sheet(*, survey: Survey, country: Country, prefill: bool = True) -> AnswerSheet:
+    """The round's questions with the country's answers: four queries (five with a prefill,
+    which reads the earlier response and its answers instead), whatever the number of
+    questions.
+
+    The prefill (with `prefill`) comes from the country's submitted response in the most
+    recently opened earlier round, matched by question code and option value: an answer
+    whose question or option this round no longer has is left out.
+    """
+    questions = tuple(survey.questions.order_by("order", "code").prefetch_related("options"))
+    code_of = {question.pk: question.code for question in questions}
+    option_values = {
+        option.pk: option.value for question in questions for option in question.options.all()
+    }
+    response = (
+        Response.objects.filter(survey=survey, country=country)
+        .select_related("submitted_by")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.order_by()))
+        .first()
+    )
+    if response is not None:
+        values = {
+            code_of[answer.question_id]: (
+                option_values[answer.option_id] if answer.option_id else answer.text
+            )
+            for answer in response.answers.all()
+        }
+        return AnswerSheet(survey, country, questions, response, values, prefilled_from=None)
+    earlier = _latest_earlier_submission(survey=survey, country=country) if prefill else None
+    if earlier is None:
+        return AnswerSheet(survey, country, questions, None, {}, prefilled_from=None)
+    return AnswerSheet(
+        survey,
+        country,
+        questions,
+        None,
+        _matching_values(questions, earlier),
+        prefilled_from=earlier.survey,
+    )
+
+
+def _latest_earlier_submission(*, survey: Survey, country: Country) -> Response | None:
+    """The country's submitted response in the latest round opened before this one (any other
+    round when this one has no opening date yet)."""
+    earlier = Response.objects.filter(country=country, status=Response.Status.SUBMITTED).exclude(
+        survey=survey
+    )
+    if survey.opens_on:
+        earlier = earlier.filter(survey__opens_on__lt=survey.opens_on)
+    return (
+        earlier.select_related("survey")
+        .order_by(F("survey__opens_on").desc(nulls_last=True), "-survey__created_at")
+        .first()
+    )
+
+
+def _matching_values(questions: Sequence[Question], earlier: Response) -> dict[str, str]:
+    previous = {
+        answer.question.code: answer
+        for answer in earlier.answers.order_by().select_related("question", "option")
+    }
+    values = {}
+    for question in questions:
+        answer = previous.get(question.code)
+        if answer is None:
+            continue
+        if question.has_options:
+            offered = {option.value for option in question.options.all()}
+            if answer.option_id and answer.option.value in offered:
+                values[question.code] = answer.option.value
+        elif not answer.option_id:
+            values[question.code] = answer.text
+    return values

@@ -5,19 +5,23 @@ asks `nmg_registry.permissions` who may do what.
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.core.validators import URLValidator, validate_slug
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from nmg_registry import permissions
-from nmg_registry.models import Country, normalise_country_code
+from nmg_registry.concurrency import lock_unchanged
+from nmg_registry.models import Country, Representative, normalise_country_code
 from nmg_registry.tabular import (
     Change,
     ErrorCollector,
@@ -30,6 +34,7 @@ from nmg_registry.tabular import (
 )
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
 from surveys.resources import COUNTRY_COLUMN, AnswerValue, SurveyResponseResource
+from surveys.selectors import round_closed_notice, round_status, survey_invites
 
 RESPONSES = "responses"
 ANSWERS = "answers"
@@ -425,3 +430,309 @@ def _copy_questions(*, source: Survey, target: Survey) -> None:
         for original, copy in zip(originals, copies, strict=True)
         for o in original.options.all()
     )
+
+
+# Opening and closing a round, reminding the countries that have not answered
+
+
+def _check_may_manage_rounds(user) -> None:
+    if not permissions.can_manage_rounds(user):
+        raise PermissionDenied("Only WP6 staff may open, close and follow survey rounds.")
+
+
+def _locked(survey: Survey, *, user) -> Survey:
+    """The round as stored, locked until the transaction ends, saving in the user's name.
+
+    Two staff members acting on one round at once then act one after the other, each
+    seeing the status the other left.
+    """
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    locked._history_user = user
+    return locked
+
+
+@transaction.atomic
+def open_round(*, user, survey: Survey) -> Survey:
+    """Open a draft round for answers; returns the round as saved.
+
+    Refused (ValidationError naming every problem) for a round that is not a draft, that has
+    no questions, or whose closing date is past. `opens_on` becomes today when empty or
+    later than today: the round is open from today. A round that invites no country invites
+    the current signatories.
+    """
+    _check_may_manage_rounds(user)
+    survey = _locked(survey, user=user)
+    if survey.status == Survey.Status.OPEN:
+        raise ValidationError(f"{survey.title} is already open.")
+    if survey.status == Survey.Status.CLOSED:
+        raise ValidationError(
+            f"{survey.title} is closed and cannot be opened again; start a new round as a "
+            "copy of it."
+        )
+    today = timezone.localdate()
+    problems = []
+    if not survey.questions.exists():
+        problems.append(f"{survey.title} has no questions; add them before opening it.")
+    if survey.closes_on and survey.closes_on < today:
+        problems.append(
+            f"{survey.title} closes on {survey.closes_on.isoformat()}, which is past; "
+            "set a later closing date before opening it."
+        )
+    if problems:
+        raise ValidationError(problems)
+    survey.status = Survey.Status.OPEN
+    if survey.opens_on is None or survey.opens_on > today:
+        survey.opens_on = today
+    survey.save(update_fields=["status", "opens_on"])
+    if not survey.invited_countries.exists():
+        survey.invited_countries.set(
+            Country.objects.filter(participation=Country.Participation.SIGNATORY)
+        )
+    return survey
+
+
+@transaction.atomic
+def close_round(*, user, survey: Survey) -> Survey:
+    """Close an open round: representatives can no longer change its responses.
+
+    `closes_on` becomes today when empty or later than today (the round closed early); a
+    closing date already past stays, as it is the deadline the round announced. An opening
+    date later than today becomes today, so that the round never closes before it opens.
+    Refused (ValidationError) for a round that is not open.
+    """
+    _check_may_manage_rounds(user)
+    survey = _locked(survey, user=user)
+    if survey.status == Survey.Status.DRAFT:
+        raise ValidationError(f"{survey.title} has not been opened, so it cannot be closed.")
+    if survey.status == Survey.Status.CLOSED:
+        raise ValidationError(f"{survey.title} is already closed.")
+    today = timezone.localdate()
+    survey.status = Survey.Status.CLOSED
+    if survey.closes_on is None or survey.closes_on > today:
+        survey.closes_on = today
+    if survey.opens_on and survey.opens_on > today:
+        survey.opens_on = today
+    survey.save(update_fields=["status", "opens_on", "closes_on"])
+    return survey
+
+
+REMINDER_TEMPLATE = "surveys/email/round_reminder.txt"
+
+
+def reminder_subject(survey: Survey) -> str:
+    return f"NMG Registry: {survey.title} — your answer is awaited"
+
+
+def answer_path(survey: Survey, country_code: str) -> str:
+    """The path of the page where a country's representatives answer the round."""
+    return reverse("surveys:answer", kwargs={"slug": survey.slug, "code": country_code})
+
+
+@dataclass(frozen=True)
+class ReminderReport:
+    """What `send_round_reminders` did: country codes are sorted."""
+
+    countries_reminded: tuple[str, ...]
+    people: int
+    without_email: tuple[str, ...]
+
+    @property
+    def late(self) -> tuple[str, ...]:
+        return tuple(sorted(self.countries_reminded + self.without_email))
+
+
+def send_round_reminders(*, user, survey: Survey, base_url: str) -> ReminderReport:
+    """E-mail the representatives of every invited country that has not submitted.
+
+    One e-mail per person, listing each of their late countries with its status and the
+    link to its answer page (`base_url` is the registry's address, e.g.
+    "https://registry.example.org"). Only active users with an e-mail address are written
+    to; the late countries without any are reported so that staff chase them otherwise.
+    Only for an open round. Nothing is written to the database.
+    """
+    _check_may_manage_rounds(user)
+    survey = Survey.objects.get(pk=survey.pk)
+    if survey.status != Survey.Status.OPEN:
+        raise ValidationError(
+            f"{survey.title} is {survey.get_status_display().lower()}; "
+            "reminders are sent only for an open round."
+        )
+    late = {row.country_id: row for row in round_status(survey=survey) if row.is_late}
+    representatives = (
+        Representative.objects.filter(country_id__in=late, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user_id")
+    )
+    countries_of: dict[int, list] = {}
+    users = {}
+    for representative in representatives:
+        users[representative.user_id] = representative.user
+        countries_of.setdefault(representative.user_id, []).append(late[representative.country_id])
+    base_url = base_url.rstrip("/")
+    emails = [
+        _reminder(
+            survey=survey,
+            recipient=users[user_id],
+            countries=sorted(rows, key=lambda row: row.code),
+            base_url=base_url,
+            sender=user,
+        )
+        for user_id, rows in countries_of.items()
+    ]
+    if emails:
+        with get_connection() as connection:
+            connection.send_messages(emails)
+    reminded = {row.code for rows in countries_of.values() for row in rows}
+    return ReminderReport(
+        countries_reminded=tuple(sorted(reminded)),
+        people=len(emails),
+        without_email=tuple(sorted(row.code for row in late.values() if row.code not in reminded)),
+    )
+
+
+def _reminder(*, survey: Survey, recipient, countries, base_url: str, sender) -> EmailMessage:
+    body = render_to_string(
+        REMINDER_TEMPLATE,
+        {
+            "survey": survey,
+            "name": recipient.get_full_name() or recipient.get_username(),
+            "countries": [
+                {"row": row, "url": base_url + answer_path(survey, row.code)} for row in countries
+            ],
+        },
+    )
+    reply_to = [sender.email] if sender.email else None
+    return EmailMessage(
+        subject=reminder_subject(survey), body=body, to=[recipient.email], reply_to=reply_to
+    )
+
+
+# Answering a round: a representative's draft and submission
+
+
+@transaction.atomic
+def save_response(
+    *,
+    user,
+    survey: Survey,
+    country: Country,
+    answers: Mapping[str, str],
+    version: str,
+    submit: bool,
+) -> Response:
+    """Store the country's answers to an open round as a draft, or submit them.
+
+    `answers` maps question codes to an option value or a text; a question left out or blank
+    is not answered, and its stored answer is removed. Saving keeps a submitted response
+    submitted; `submit` records who submitted it and when. `version` is the response's
+    `updated_at` when the form was opened ("" when there was none): a response saved since
+    then raises EditConflict and nothing is written. Only the answers that changed are
+    written. Raises PermissionDenied when the user may not answer for the country or the
+    round is not open, and ValidationError naming each bad answer by question code.
+    """
+    survey = Survey.objects.get(pk=survey.pk)
+    if not permissions.can_answer_survey(user, survey, country):
+        raise PermissionDenied(f"You may not answer {survey.title} for {country.name}.")
+    if survey.status != Survey.Status.OPEN:
+        raise PermissionDenied(round_closed_notice(survey=survey))
+    if not survey_invites(survey=survey, country=country):
+        raise ValidationError(f"{country.code} is not invited to this round.")
+    questions = list(survey.questions.prefetch_related("options"))
+    wanted = _clean_answers(questions, answers)
+    label = f"The response of {country.code} to {survey.title}"
+    existing = _stored_response_id(survey, country)
+    if existing is not None:
+        response = lock_unchanged(Response.objects.all(), pk=existing, version=version, label=label)
+        stored = {answer.question_id: answer for answer in response.answers.order_by()}
+    else:
+        response, stored = Response(survey=survey, country=country), {}
+    response._history_user = user
+    if submit:
+        response.status = Response.Status.SUBMITTED
+        response.submitted_by = user
+        response.submitted_at = timezone.now()
+    if response.pk:
+        response.save()
+    else:
+        _create_response(response, label=label)
+    _write_answers(response, questions, wanted=wanted, stored=stored, user=user)
+    return response
+
+
+def _clean_answers(
+    questions: Sequence[Question], answers: Mapping[str, str]
+) -> dict[int, tuple[QuestionOption | None, str]]:
+    """The wanted answers by question id as (option, text); ValidationError names every bad
+    one by its question code."""
+    by_code = {question.code: question for question in questions}
+    errors: dict[str, str] = {
+        code: "This round has no such question." for code in answers if code not in by_code
+    }
+    wanted = {}
+    check_url = URLValidator()
+    for question in questions:
+        raw = (answers.get(question.code) or "").strip()
+        if not raw:
+            continue
+        if question.has_options:
+            option = next((o for o in question.options.all() if o.value == raw), None)
+            if option is None:
+                errors[question.code] = f"“{raw}” is not one of the options of this question."
+            wanted[question.pk] = (option, "")
+            continue
+        if question.kind == Question.Kind.URL:
+            try:
+                check_url(raw)
+            except ValidationError:
+                errors[question.code] = (
+                    "Enter a full web address, starting with https:// or http://."
+                )
+        wanted[question.pk] = (None, raw)
+    if errors:
+        raise ValidationError(errors)
+    return wanted
+
+
+def _stored_response_id(survey: Survey, country: Country) -> int | None:
+    return (
+        Response.objects.filter(survey=survey, country=country).values_list("pk", flat=True).first()
+    )
+
+
+def _create_response(response: Response, *, label: str) -> None:
+    """Insert the country's first response to the round; another one stored meanwhile (the
+    unique constraint) is a conflict like any other change made while the form was open."""
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        current = Response.objects.filter(survey=response.survey, country=response.country)
+        if not current.exists():
+            raise
+        lock_unchanged(Response.objects.all(), pk=current.get().pk, version="", label=label)
+        raise
+
+
+def _write_answers(response: Response, questions, *, wanted, stored, user) -> None:
+    """Create, change and remove only the answers that differ, each kind in bulk with its
+    history."""
+    new, changed, removed = [], [], []
+    for question in questions:
+        answer = stored.get(question.pk)
+        if question.pk not in wanted:
+            if answer is not None:
+                removed.append(answer)
+            continue
+        option, text = wanted[question.pk]
+        if answer is None:
+            new.append(Answer(response=response, question=question, option=option, text=text))
+        elif answer.option_id != (option.pk if option else None) or answer.text != text:
+            answer.option, answer.text = option, text
+            changed.append(answer)
+    if new:
+        bulk_create_with_history(new, Answer, default_user=user)
+    if changed:
+        bulk_update_with_history(changed, Answer, ["option", "text"], default_user=user)
+    if removed:
+        _remove_with_history(removed, user=user, when=timezone.now())

@@ -1,12 +1,20 @@
-"""Downloads of survey rounds."""
+"""Pages of survey rounds: the rounds a representative answers, a country's answer form, and
+the download of a round's responses."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from nmg_registry import permissions
+from nmg_registry.concurrency import EditConflict
 from nmg_registry.downloads import check_file_format, spreadsheet_response
-from surveys.models import Survey
+from nmg_registry.models import Country
+from surveys import selectors, services
+from surveys.forms import ResponseForm
+from surveys.models import Response, Survey
 from surveys.selectors import response_export
 
 
@@ -22,3 +30,87 @@ def export_responses(request, slug, file_format):
     return spreadsheet_response(
         content, filename=f"{survey.slug}-responses", file_format=file_format
     )
+
+
+@login_required
+@require_GET
+def rounds_to_answer(request):
+    """ "Rounds to answer": the open rounds of the user's countries and their progress, and
+    the closed rounds they answered."""
+    rounds = selectors.rounds_to_answer(user=request.user)
+    return render(request, "surveys/survey_answer_list.html", {"rounds": rounds})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer(request, slug, code):
+    """A country's response to a round: the form while the round is open, the answers
+    read-only otherwise."""
+    try:
+        survey = selectors.survey_by_slug(slug=slug)
+        country = Country.objects.resolve(code)
+    except (Survey.DoesNotExist, Country.DoesNotExist) as exc:
+        return _not_found(request, str(exc))
+    if not permissions.can_open_answer_page(request.user, country):
+        raise PermissionDenied(f"Only {country.name}'s representatives answer for it.")
+    if not selectors.survey_invites(survey=survey, country=country):
+        return _not_found(request, f"{country.code} is not invited to this round.")
+    if survey.status != Survey.Status.OPEN:
+        return _read_only(request, survey=survey, country=country)
+    sheet = selectors.answer_sheet(survey=survey, country=country)
+    form = ResponseForm(request.POST or None, sheet=sheet)
+    if form.is_valid():
+        try:
+            response = services.save_response(
+                user=request.user,
+                survey=survey,
+                country=country,
+                answers=form.answers(),
+                version=form.submitted_version,
+                submit=form.wants_submit,
+            )
+        except EditConflict as conflict:
+            current = selectors.answer_sheet(survey=survey, country=country, prefill=False)
+            form = ResponseForm.of_current(current)
+            form.add_error(None, conflict.message)
+        except ValidationError as error:
+            form.add_answer_errors(error)
+        else:
+            messages.success(request, _saved_message(response, submitted=form.wants_submit))
+            return redirect("surveys:answer", slug=survey.slug, code=country.code)
+    return render(
+        request,
+        "surveys/response_form.html",
+        {"survey": survey, "country": country, "sheet": form.sheet, "form": form},
+    )
+
+
+def _read_only(request, *, survey, country):
+    """The answers of a round that is not open; a save is refused with the reason."""
+    notice = selectors.round_closed_notice(survey=survey)
+    refused = request.method == "POST"
+    sheet = selectors.answer_sheet(survey=survey, country=country, prefill=False)
+    return render(
+        request,
+        "surveys/response_detail.html",
+        {
+            "survey": survey,
+            "country": country,
+            "sheet": sheet,
+            "notice": notice,
+            "refused": refused,
+        },
+        status=403 if refused else 200,
+    )
+
+
+def _saved_message(response: Response, *, submitted: bool) -> str:
+    if submitted:
+        return "Response submitted."
+    if response.status == Response.Status.SUBMITTED:
+        return "Changes saved; the response remains submitted."
+    return "Draft saved."
+
+
+def _not_found(request, message: str):
+    return render(request, "surveys/not_found.html", {"message": message}, status=404)

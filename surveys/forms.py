@@ -1,0 +1,106 @@
+"""Forms of survey rounds: a country's answers, generated from the round's questions."""
+
+from dataclasses import dataclass
+
+from django import forms
+
+from nmg_registry.concurrency import VERSION_FIELD, VersionedFormMixin
+from surveys.models import Question
+from surveys.selectors import AnswerSheet
+
+NOT_ANSWERED = "Not answered"
+SUBMIT = "submit"
+SAVE = "save"
+
+
+@dataclass(frozen=True)
+class FormQuestion:
+    question: Question
+    field: forms.BoundField
+
+
+@dataclass(frozen=True)
+class FormSection:
+    title: str
+    questions: tuple[FormQuestion, ...]
+
+
+def field_name(question: Question) -> str:
+    return f"q_{question.code}"
+
+
+class ResponseForm(VersionedFormMixin, forms.Form):
+    """One field per question of the round, in order: radio buttons for choices and scales
+    (with a "Not answered" choice that clears the answer), a text area for texts and a web
+    address field for links. Every field is optional: blank is not answered."""
+
+    def __init__(self, *args, sheet: AnswerSheet, **kwargs):
+        self.sheet = sheet
+        self.instance = sheet.response
+        super().__init__(*args, **kwargs)
+        for question in sheet.questions:
+            self.fields[field_name(question)] = _field_for(question)
+            self.initial[field_name(question)] = sheet.values.get(question.code, "")
+
+    @classmethod
+    def of_current(cls, sheet: AnswerSheet) -> "ResponseForm":
+        """The form bound to the stored answers and version, to show after a conflict."""
+        data = {field_name(q): sheet.values.get(q.code, "") for q in sheet.questions}
+        data[VERSION_FIELD] = (
+            sheet.response.updated_at.isoformat() if sheet.response is not None else ""
+        )
+        form = cls(data, sheet=sheet)
+        form.is_valid()
+        return form
+
+    @property
+    def sections(self) -> tuple[FormSection, ...]:
+        return tuple(
+            FormSection(
+                title=section.title,
+                questions=tuple(
+                    FormQuestion(question=item.question, field=self[field_name(item.question)])
+                    for item in section.items
+                ),
+            )
+            for section in self.sheet.sections
+        )
+
+    @property
+    def wants_submit(self) -> bool:
+        return self.data.get("action") == SUBMIT
+
+    def answers(self) -> dict[str, str]:
+        """The cleaned answers by question code, "" for not answered."""
+        return {q.code: self.cleaned_data.get(field_name(q)) or "" for q in self.sheet.questions}
+
+    def add_answer_errors(self, error) -> None:
+        """Show a service's ValidationError keyed by question code next to each field."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        fields = {q.code: field_name(q) for q in self.sheet.questions}
+        for code, messages in error.message_dict.items():
+            name = fields.get(code)
+            for message in messages:
+                self.add_error(name, message if name else f"{code}: {message}")
+
+
+def _field_for(question: Question) -> forms.Field:
+    common = {"label": question.text, "help_text": question.help_text, "required": False}
+    if question.has_options:
+        choices = [(o.value, o.label) for o in question.options.all()]
+        return forms.ChoiceField(
+            choices=[*choices, ("", NOT_ANSWERED)], widget=forms.RadioSelect, **common
+        )
+    if question.kind == Question.Kind.URL:
+        return forms.URLField(
+            assume_scheme="https",
+            max_length=2000,
+            error_messages={
+                "invalid": "Enter a full web address, e.g. https://www.example.org/plan.pdf."
+            },
+            widget=forms.URLInput,
+            **common,
+        )
+    return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
