@@ -1,0 +1,344 @@
+"""DESIGN section 7 over every URL of the site — pages, forms, downloads, accounts and the
+admin — for anonymous visitors, a viewer, a representative of the country, a representative
+of another country and staff. The API under /api/v1/ has its own walk
+(tests/api/test_permission_matrix.py).
+
+The URLs come from the URL configuration: a page without a row in EXPECTED fails
+`test_the_matrix_covers_every_site_url` until someone decides who may open it. Path parameters
+are filled with real records of Spain (ES), so a request reaches the data. Every body is
+searched for the personal data and drafts of countries the reader does not keep, and a POST by
+someone refused a page must be refused too and write nothing."""
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from simple_history.models import registered_models
+
+from compositions.models import Expert
+from nmg_registry.models import ApiToken, MirrorGroup, PendingImport
+from nmg_registry.services import create_api_token
+from tests.api.conftest import (  # the API matrix's registry and signed-in client fixtures
+    DRAFTS,
+    OPEN_ROUND,
+    PERSONAL,
+    as_user,  # noqa: F401
+    registry,  # noqa: F401
+)
+
+pytestmark = pytest.mark.django_db
+
+USERS = ["anonymous", "viewer", "rep_es", "rep_it", "staff"]
+SKIPPED_PREFIXES = ("api/v1/", "static/")  # the API's own matrix; files, not pages
+SIGN_IN = "sign in"  # a redirect to the sign-in page
+ADMIN_SIGN_IN = "admin sign in"  # a redirect to the admin's sign-in page
+
+OPEN_TO_ALL = dict.fromkeys(USERS, 200)
+SIGNED_IN = {"anonymous": SIGN_IN, "viewer": 200, "rep_es": 200, "rep_it": 200, "staff": 200}
+AGGREGATE = SIGNED_IN  # anonymous only with NMG_PUBLIC_AGGREGATES
+KEEPERS = {"anonymous": SIGN_IN, "viewer": 403, "rep_es": 200, "rep_it": 200, "staff": 200}
+ES_RECORD = {"anonymous": SIGN_IN, "viewer": 403, "rep_es": 200, "rep_it": 403, "staff": 200}
+POSTED_ONLY = {"anonymous": SIGN_IN} | dict.fromkeys(USERS[1:], 405)
+STAFF_ONLY_ADMIN = {
+    "anonymous": ADMIN_SIGN_IN,
+    "viewer": ADMIN_SIGN_IN,
+    "rep_es": ADMIN_SIGN_IN,
+    "rep_it": ADMIN_SIGN_IN,
+    "staff": 200,
+}
+# The admin's own sign-in and sign-out; every other admin URL is STAFF_ONLY_ADMIN.
+ADMIN_EXPECTED = {
+    "admin:login": {"anonymous": 200, "viewer": 200, "rep_es": 200, "rep_it": 200, "staff": 302},
+    # A POST; the admin sends anyone else back to its index.
+    "admin:logout": dict.fromkeys(USERS, 302) | {"staff": 405},
+}
+
+# Who may POST to a form that answers no GET; the others' POSTs are refused like a GET.
+POST_EXPECTED = {
+    # rep_es's own upload: nobody else may confirm it, not even staff
+    "compositions:upload-confirm": {"viewer": 403, "rep_it": 403, "staff": 403},
+}
+
+EXPECTED = {
+    "home": AGGREGATE,
+    "healthz": OPEN_TO_ALL,
+    "login": {"anonymous": 200, "viewer": 302, "rep_es": 302, "rep_it": 302, "staff": 302},
+    "logout": dict.fromkeys(USERS, 405),  # signing out is a POST
+    # password change: signed-in users; reset: anyone
+    "password_change": SIGNED_IN,
+    "password_change_done": SIGNED_IN,
+    "password_reset": OPEN_TO_ALL,
+    "password_reset_done": OPEN_TO_ALL,
+    "password_reset_confirm": OPEN_TO_ALL,  # an invalid link says so
+    "password_reset_complete": OPEN_TO_ALL,
+    # the user's own API tokens; the token in the URL is rep_es's
+    "api-tokens": SIGNED_IN,
+    "api-token-revoke": {
+        "anonymous": SIGN_IN,
+        "viewer": 404,
+        "rep_es": 200,
+        "rep_it": 404,
+        "staff": 404,
+    },
+    # countries: profiles for every signed-in user, the forms and history for ES's keepers
+    "countries:list": SIGNED_IN,
+    "countries:detail": SIGNED_IN,
+    "countries:mine": SIGNED_IN | {"viewer": 302},  # a viewer keeps no country: the dashboard
+    "countries:edit": ES_RECORD,
+    "countries:group-add": ES_RECORD,
+    "countries:group-edit": ES_RECORD,
+    "countries:group-delete": ES_RECORD,
+    "countries:history": ES_RECORD,
+    # ES's experts and its composition upload (the pending upload is rep_es's own)
+    "compositions:experts": ES_RECORD,
+    "compositions:expert-add": ES_RECORD,
+    "compositions:expert-edit": ES_RECORD,
+    "compositions:expert-delete": ES_RECORD,
+    "compositions:upload": ES_RECORD,
+    "compositions:upload-confirm": POSTED_ONLY,
+    # answering rounds: the list for everyone signed in, ES's answer for its keepers
+    "surveys:open": SIGNED_IN,
+    "surveys:answer": ES_RECORD,
+    # downloads
+    "compositions:export": KEEPERS,  # each keeper gets their own countries' experts
+    "compositions:template": SIGNED_IN,
+    "surveys:export_responses": AGGREGATE,  # submitted responses only
+    # the assessment
+    "analytics:rounds": AGGREGATE,
+    "analytics:round": AGGREGATE,
+    "analytics:composition": AGGREGATE,
+    "analytics:targets": AGGREGATE,
+    "analytics:models": AGGREGATE,
+    "analytics:compare": AGGREGATE,
+    # the API's schema and its browsable documentation
+    "api-schema": OPEN_TO_ALL,
+    "api-docs": OPEN_TO_ALL,
+}
+
+
+def site_urls(patterns=None, prefix="", namespace=""):
+    """(route, name, URL pattern) of every page outside the API, from the resolver."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(filter(None, [namespace, entry.namespace]))
+            yield from site_urls(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern) and not route.startswith(SKIPPED_PREFIXES):
+            name = f"{namespace}:{entry.name}" if namespace else entry.name
+            yield route, name, entry
+
+
+def is_admin(name) -> bool:
+    return bool(name) and name.startswith("admin:")
+
+
+SITE_URLS = sorted((name, route) for route, name, _ in site_urls() if name and not is_admin(name))
+ADMIN_URLS = sorted((name, route, entry) for route, name, entry in site_urls() if is_admin(name))
+
+
+def test_the_matrix_covers_every_site_url():
+    names = {name for name, _ in SITE_URLS}
+    unnamed = [route for route, name, _ in site_urls() if not name and "(?P<url>" not in route]
+
+    assert not unnamed, f"Name these URLs so the matrix can hold them: {unnamed}"
+    assert names == set(EXPECTED), (
+        "Every page needs a row in EXPECTED: "
+        f"missing {sorted(names - set(EXPECTED))}, stale {sorted(set(EXPECTED) - names)}"
+    )
+
+
+class Addresses:
+    """Real path values for every parameter a site URL takes."""
+
+    def __init__(self, data):
+        cast = data.cast
+        self.token = create_api_token(user=cast.rep_es, name="matrix")[0]
+        self.pending = PendingImport.objects.create(
+            kind=PendingImport.Kind.COMPOSITION,
+            user=cast.rep_es,
+            filename="es.csv",
+            data=b"country,working_group,role,stakeholder_type,institution,name\n",
+            options={"country": "ES"},
+        )
+        self.values = {
+            "code": "ES",
+            "slug": OPEN_ROUND,
+            "file_format": "csv",
+            "token_id": self.token.pk,
+            "uidb64": "MQ",
+            "token": "set-password",
+            "pending_id": self.pending.pk,
+        }
+        self.pks = {
+            "expert": data.es_expert.pk,
+            "group": MirrorGroup.objects.get(country=cast.es).pk,
+        }
+
+    def url(self, name, route) -> str:
+        pattern = dict(iter_params(route))
+        kwargs = {}
+        for param in pattern:
+            if param == "pk":
+                kwargs[param] = self.pks["group" if "group" in name else "expert"]
+            else:
+                assert param in self.values, f"{name}: give Addresses a real value for {param}"
+                kwargs[param] = self.values[param]
+        return reverse(name, kwargs=kwargs)
+
+
+def iter_params(route):
+    from django.urls.resolvers import RoutePattern
+
+    return RoutePattern(route).regex.groupindex.items()
+
+
+@pytest.fixture
+def addresses(registry):  # noqa: F811  (the fixture above)
+    return Addresses(registry)
+
+
+def foreign_data(user) -> list[str]:
+    """What the user must never receive: other countries' personal data and drafts."""
+    own = {"staff": {"ES", "IT"}, "rep_es": {"ES"}, "rep_it": {"IT"}}.get(user, set())
+    return [
+        text for code in ("ES", "IT") if code not in own for text in [*PERSONAL[code], DRAFTS[code]]
+    ]
+
+
+def assert_status(response, expected, where):
+    if expected == SIGN_IN:
+        assert response.status_code == 302, where
+        assert response["Location"].startswith(reverse("login")), where
+    elif expected == ADMIN_SIGN_IN:
+        assert response.status_code == 302, where
+        assert response["Location"].startswith(reverse("admin:login")), where
+    else:
+        assert response.status_code == expected, where
+
+
+def written_rows() -> int:
+    """Every write to a tracked record leaves a history row; tokens and uploads have none."""
+    tracked = [model for model in registered_models.values() if hasattr(model, "history")]
+    histories = sum(model.history.count() for model in tracked)
+    return histories + ApiToken.objects.count() + PendingImport.objects.count()
+
+
+def is_refusal(expected) -> bool:
+    return expected in (SIGN_IN, ADMIN_SIGN_IN, 403, 404)
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "route"), SITE_URLS, ids=[n for n, _ in SITE_URLS])
+def test_who_may_open_what(as_user, addresses, name, route, user):  # noqa: F811
+    client = as_user(user)
+    url = addresses.url(name, route)
+
+    response = client.get(url)
+
+    where = f"{user} GET {url}"
+    assert_status(response, EXPECTED[name][user], where)
+    body = response.content.decode("utf-8", errors="replace")
+    leaked = [text for text in foreign_data(user) if text in body]
+    assert not leaked, f"{where} leaks {leaked}"
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "route"), SITE_URLS, ids=[n for n, _ in SITE_URLS])
+def test_a_refused_reader_cannot_write_either(as_user, addresses, name, route, user):  # noqa: F811
+    expected = POST_EXPECTED.get(name, {}).get(user, EXPECTED[name][user])
+    if not is_refusal(expected):
+        return  # what the allowed users may post is tested with each form
+    client = as_user(user)
+    url = addresses.url(name, route)
+    before = written_rows()
+
+    response = client.post(url, {"version": "", "name": "Forged", "notes": "Forged"})
+
+    where = f"{user} POST {url}"
+    assert response.status_code in (302, 403, 404, 405), where
+    if response.status_code == 302:
+        assert response["Location"].startswith((reverse("login"), reverse("admin:login"))), where
+    assert written_rows() == before, f"{where} wrote something"
+
+
+def test_the_matrix_reaches_the_data_it_guards(as_user, addresses):  # noqa: F811
+    """Staff see Spain's markers somewhere, so the searches above are not vacuous for the
+    readers who must not see them."""
+    client = as_user("staff")
+    bodies = "".join(
+        client.get(addresses.url(name, route)).content.decode("utf-8", errors="replace")
+        for name, route in SITE_URLS
+    )
+
+    missing = [text for text in [*PERSONAL["ES"], DRAFTS["ES"]] if text not in bodies]
+    assert not missing
+
+
+# The admin: every URL of every registered model, for staff only.
+
+
+def admin_url(name, route, entry, registry_data) -> str | None:
+    model_admin = getattr(entry.callback, "model_admin", None)
+    params = list(entry.pattern.regex.groupindex)
+    if name in ("admin:view_on_site", "admin:None"):
+        return None  # a redirect to the site's page, and the catch-all that 404s
+    if name == "admin:app_list":
+        return reverse(name, kwargs={"app_label": "nmg_registry"})
+    if name.endswith("_import_confirm"):
+        pending = PendingImport.objects.filter(user=registry_data.cast.staff).first()
+        return reverse(name, kwargs={"pending_id": pending.pk}) if pending else None
+    if "_simple_history" in name:
+        return _history_record_url(name, route)
+    obj = _sample(model_admin, registry_data)
+    if obj is None and "object_id" in params:
+        return None  # no record of that model to address
+    if "object_id" in params:
+        return reverse(name, kwargs={"object_id": obj.pk})
+    if "id" in params:  # the user's password change
+        return reverse(name, kwargs={"id": registry_data.cast.rep_es.pk})
+    return reverse(name)
+
+
+def _sample(model_admin, registry_data):
+    if model_admin is None:
+        return None
+    if model_admin.model is Expert:
+        return registry_data.es_expert
+    return model_admin.model._default_manager.order_by("pk").first()
+
+
+def _history_record_url(name, route) -> str | None:
+    """One recorded version of a record, as the admin's history shows it."""
+    app_label, model_name = route.split("/")[1:3]
+    model = ContentType.objects.get_by_natural_key(app_label, model_name).model_class()
+    record = model.history.order_by("history_id").first()
+    if record is None:
+        return None
+    return reverse(name, args=[getattr(record, model._meta.pk.attname), record.history_id])
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_the_admin_is_for_staff(as_user, registry, user):  # noqa: F811
+    client = as_user(user)
+    create_api_token(user=registry.cast.staff, name="admin matrix")
+    opened = 0
+    for name, route, entry in ADMIN_URLS:
+        url = admin_url(name, route, entry, registry)
+        if url is None:
+            continue
+        response = client.get(url)
+        expected = ADMIN_EXPECTED.get(name, STAFF_ONLY_ADMIN)[user]
+        where = f"{user} GET {url}"
+        if name in ADMIN_EXPECTED:
+            assert_status(response, expected, where)
+        elif expected == 200 and response.status_code == 302:
+            # Admin pages that redirect staff onwards (log out, password change done...).
+            assert not response["Location"].startswith(reverse("admin:login")), where
+        elif expected == 200:
+            assert response.status_code in (200, 403), where
+        else:
+            assert_status(response, expected, where)
+        body = response.content.decode("utf-8", errors="replace")
+        assert not [t for t in foreign_data(user) if t in body], f"{where} leaks"
+        opened += 1
+
+    assert opened > 100  # every registered model's changelist, add, change, delete, history
