@@ -260,6 +260,45 @@ def test_a_refused_reader_cannot_write_either(as_user, addresses, name, route, u
     assert written_rows() == before, f"{where} wrote something"
 
 
+# Junk a form may receive from a broken client or a forger: a stale or malformed version, a
+# NUL byte, an over-long name, unknown choices, a file field without a file.
+JUNK_POST = {
+    "version": "not-a-version",
+    "name": "x" * 1000,
+    "notes": "nul \x00 byte",
+    "kind": "no-such-kind",
+    "working_group": "WG99",
+    "role": "emperor",
+    "national_roadmap_url": "javascript:alert(1)",
+    "file": "not a file",
+    "q": "\x00",
+    "submit": "yes",
+}
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "route"), SITE_URLS, ids=[n for n, _ in SITE_URLS])
+def test_junk_posted_by_an_allowed_user_gets_an_answer_never_a_500(
+    as_user,  # noqa: F811
+    addresses,
+    name,
+    route,
+    user,
+):
+    expected = POST_EXPECTED.get(name, {}).get(user, EXPECTED[name][user])
+    if is_refusal(expected):
+        return  # refused above
+    client = as_user(user)
+    url = addresses.url(name, route)
+
+    response = client.post(url, JUNK_POST)
+
+    where = f"{user} POST {url}"
+    assert response.status_code in (200, 302, 400, 403, 404, 405), where
+    body = response.content.decode("utf-8", errors="replace")
+    assert not [text for text in foreign_data(user) if text in body], f"{where} leaks"
+
+
 def test_the_matrix_reaches_the_data_it_guards(as_user, addresses):  # noqa: F811
     """Staff see Spain's markers somewhere, so the searches above are not vacuous for the
     readers who must not see them."""
