@@ -107,3 +107,15 @@ def test_pages_say_when_the_data_is_a_synthetic_demo(client, cast):
 
     page = client.get("/").content.decode()
     assert "<strong>Demo data.</strong> Per-country values are invented." in page
+
+
+def test_a_refused_page_says_why_in_the_sites_look(client, cast):
+    client.force_login(cast.rep_es)
+
+    response = client.get("/countries/IT/experts/")
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "<h1>Not allowed</h1>" in page
+    assert "You may not see or change the experts of Italy." in page
+    assert "My countries" in page  # the site's navigation, not a bare error
