@@ -590,11 +590,24 @@ def _write(plan: _Plan, *, user, reason: str) -> None:
             history.record(
                 Membership, Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE), "+"
             )
+        _touch_experts_with_changed_seats(plan, date=history.date)
     except IntegrityError as exc:
         # Someone changed the same experts while the file was being read.
         raise ImportFailed(
             [RowError("the composition changed during the import; nothing was written, try again")]
         ) from exc
+
+
+def _touch_experts_with_changed_seats(plan: _Plan, *, date) -> None:
+    """A new version for the kept experts whose seats alone changed, so that an expert's form
+    opened before the import refuses to save over the new seats."""
+    touched = {m.expert_id for m in [*plan.updated_memberships, *plan.removed_memberships]}
+    touched |= {expert.pk for expert, _, _ in plan.new_memberships if expert.pk}
+    touched -= {expert.pk for expert in [*plan.updated_experts, *plan.removed_experts]}
+    touched -= {expert.pk for expert in plan.new_experts}
+    experts = [Expert(pk=pk) for pk in sorted(touched)]
+    for ids in _id_batches(experts):
+        Expert.objects.filter(pk__in=ids).update(updated_at=date)
 
 
 class _History:

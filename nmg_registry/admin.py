@@ -10,6 +10,7 @@ from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
 from nmg_registry import permissions, services
+from nmg_registry.concurrency import is_versioned, versioned_model_form
 from nmg_registry.models import (
     ApiToken,
     Country,
@@ -65,6 +66,13 @@ class PolicyModelAdmin(PolicyChoicesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return self.visible_to(request.user, super().get_queryset(request))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """An edit of a versioned record refuses to overwrite a change saved meanwhile, by a
+        representative's form, an import or another admin user."""
+        if obj is not None and is_versioned(self.model):
+            kwargs["form"] = versioned_model_form(kwargs.get("form", self.form))
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def has_module_permission(self, request):
         return self.has_view_or_change_permission(request)

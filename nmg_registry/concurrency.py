@@ -35,7 +35,8 @@ class EditConflict(Exception):
         super().__init__(self.message)
 
     @property
-    def message(self) -> str:
+    def summary(self) -> str:
+        """Who changed the record, when and how; the caller says what happens next."""
         when = (
             timezone.localtime(self.changed_at).strftime("%Y-%m-%d %H:%M")
             if self.changed_at
@@ -48,7 +49,15 @@ class EditConflict(Exception):
         if self.changes:
             listed = "; ".join(f"{c.field}: “{c.before}” → “{c.after}”" for c in self.changes)
             text += f" Their changes: {listed}."
-        return text + " The form now shows the current values: apply your changes again and save."
+        return text
+
+    @property
+    def message(self) -> str:
+        """For a form re-shown with the record's current values."""
+        return (
+            self.summary
+            + " The form now shows the current values: apply your changes again and save."
+        )
 
 
 def version_of(obj) -> str:
@@ -130,3 +139,38 @@ class VersionedFormMixin:
     @property
     def submitted_version(self) -> str:
         return self.cleaned_data.get(VERSION_FIELD, "") if hasattr(self, "cleaned_data") else ""
+
+
+def versioned_model_form(form_class):
+    """`form_class` carrying the record's version and refusing, in `clean()`, to save over a
+    change made since the form was opened. For the admin, whose change view runs in a
+    transaction, so the row stays locked from the check to the save."""
+
+    class VersionedModelForm(VersionedFormMixin, form_class):
+        version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+        def clean(self):
+            cleaned = super().clean()
+            if self.instance.pk:
+                self._check_version(cleaned.get(VERSION_FIELD, ""))
+            return cleaned
+
+        def _check_version(self, version: str) -> None:
+            rows = type(self.instance)._default_manager.all()
+            try:
+                lock_unchanged(rows, pk=self.instance.pk, version=version)
+            except EditConflict as conflict:
+                # The page shows what changed; the next save, now informed, goes through.
+                current = rows.get(pk=self.instance.pk)
+                self.data = self.data.copy()
+                self.data[self.add_prefix(VERSION_FIELD)] = version_of(current)
+                message = conflict.summary + " Saving again keeps what this form holds now."
+                raise forms.ValidationError(message, code="conflict") from conflict
+
+    VersionedModelForm.__name__ = form_class.__name__
+    return VersionedModelForm
+
+
+def is_versioned(model) -> bool:
+    """Whether the model's rows carry the `updated_at` that versions them."""
+    return any(field.name == "updated_at" for field in model._meta.concrete_fields)

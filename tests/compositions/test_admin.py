@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from compositions.models import Expert, Membership
+from nmg_registry.concurrency import version_of
 from tests import factories
 from tests.admin_helpers import (
     admin_url,
@@ -184,6 +185,7 @@ def test_representative_cannot_seat_another_countrys_expert(client, cast, expert
 
 def inline_post(expert, **membership):
     return {
+        "version": version_of(Expert.objects.get(pk=expert.pk)),  # as the page was opened
         "country": expert.country_id,
         "name": expert.name,
         "institution": expert.institution,

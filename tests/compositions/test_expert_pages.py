@@ -500,6 +500,39 @@ def test_a_conflicting_edit_is_refused_with_who_changed_what_and_a_second_save_w
     assert "Expert “Ana García” saved." in text(again)
 
 
+def test_an_import_that_changed_the_seats_meanwhile_refuses_the_forms_save(client, cast):
+    ana = expert(
+        name="Ana García",
+        institution="ISCIII",
+        email="ana@example.org",
+        position="",
+        gender="",
+        region="",
+        stakeholder_type=None,
+    )
+    seat(ana, 3)
+    opened = version_of(ana)
+    upload = (
+        "country,working_group,role,stakeholder_type,institution,name,position,gender,region,email\n"
+        "ES,3,expert,,ISCIII,Ana García,,,,ana@example.org\n"
+        "ES,5,coordinator,,ISCIII,Ana García,,,,ana@example.org\n"
+    )
+    summary = services.import_composition(data=upload.encode(), filename="es.csv", user=cast.staff)
+    assert summary.for_model("experts").updated == 0  # the seats alone changed
+    client.force_login(cast.rep_es)
+
+    response = client.post(
+        edit_url(ana), form_data(version=opened, seats=[{"working_group": 3}], email=ana.email)
+    )
+
+    assert response.status_code == 200
+    assert "your changes were not saved" in text(response)
+    assert sorted(ana.memberships.values_list("working_group__number", "role")) == [
+        (3, "expert"),
+        (5, "coordinator"),
+    ]
+
+
 def test_edit_of_an_expert_removed_meanwhile_is_not_found(client, cast):
     ana = expert(name="Ana García")
     client.force_login(cast.rep_es)

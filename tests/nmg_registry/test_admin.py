@@ -1,11 +1,13 @@
 """The registry's admin: pages answer, lists cost fixed queries, representatives see their own."""
 
 import itertools
+import re
 import string
 
 import pytest
 from django.urls import reverse
 
+from nmg_registry.concurrency import version_of
 from nmg_registry.models import Country, MirrorGroup, Representative, StakeholderType, WorkingGroup
 from tests import factories
 from tests.admin_helpers import admin_url, as_admin_user, assert_changelist_queries, first_countries
@@ -164,6 +166,7 @@ def test_representative_updates_own_country_but_not_its_identity(client, cast):
     response = client.post(
         admin_url(Country, "change", cast.es.pk),
         {
+            "version": version_of(cast.es),
             "name": "Renamed",
             "participation": "none",
             "health_system": "nhs",
@@ -221,3 +224,41 @@ def test_representative_manages_only_own_countrys_mirror_groups(client, cast):
     assert MirrorGroup.objects.filter(country=cast.es, name="Foro").exists()
     assert client.get(admin_url(MirrorGroup, "change", other.pk)).status_code == 302
     assert client.get(admin_url(MirrorGroup, "history", other.pk)).status_code == 403
+
+
+def _version_field(page) -> str:
+    match = re.search(r'name="version" value="([^"]*)"', page)
+    assert match, "the change form carries the record's version"
+    return match.group(1)
+
+
+def test_admin_save_over_a_change_made_meanwhile_is_refused_with_what_changed(client, cast):
+    group = MirrorGroup.objects.create(country=cast.es, kind="single", name="NMG España")
+    client.force_login(cast.staff)
+    opened = _version_field(client.get(admin_url(MirrorGroup, "change", group.pk)).text)
+    cast.rep_es.first_name, cast.rep_es.last_name = "Lucía", "García"
+    cast.rep_es.save()
+    meanwhile = MirrorGroup.objects.get(pk=group.pk)
+    meanwhile.description = "Meets monthly."
+    meanwhile._history_user = cast.rep_es
+    meanwhile.save()
+    staff_edit = {"country": cast.es.pk, "kind": "single", "name": "NMG de España"}
+
+    refused = client.post(
+        admin_url(MirrorGroup, "change", group.pk), staff_edit | {"version": opened}
+    )
+
+    assert refused.status_code == 200
+    assert "was changed by Lucía García" in refused.text
+    assert "description: “” → “Meets monthly.”" in refused.text
+    group.refresh_from_db()
+    assert (group.name, group.description) == ("NMG España", "Meets monthly.")
+
+    informed = client.post(
+        admin_url(MirrorGroup, "change", group.pk),
+        staff_edit | {"description": "Meets monthly.", "version": _version_field(refused.text)},
+    )
+
+    assert informed.status_code == 302
+    group.refresh_from_db()
+    assert (group.name, group.description) == ("NMG de España", "Meets monthly.")

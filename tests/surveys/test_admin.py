@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from nmg_registry.concurrency import version_of
 from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
 from tests import factories
 from tests.admin_helpers import (
@@ -214,6 +215,7 @@ def test_representative_cannot_manage_rounds(client, cast, round_):
 
 def answers_post(answer, **changes):
     return {
+        "version": version_of(Response.objects.get(pk=answer.response_id)),
         "answers-TOTAL_FORMS": "1",
         "answers-INITIAL_FORMS": "1",
         "answers-0-id": answer.pk,
