@@ -218,30 +218,3 @@ class CompositionUploadForm(SpreadsheetUploadForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].label = "Composition file"
-
-
-def error_summary(form, formset=None) -> list[dict]:
-    """Every error of the form (and its seat rows), each linked to its field, for the
-    summary at the top of the page."""
-    summary = [{"text": str(error), "href": ""} for error in form.non_field_errors()]
-    for bound in form:
-        summary.extend(
-            {"text": f"{bound.label}: {error}", "href": f"#{bound.id_for_label}"}
-            for error in bound.errors
-        )
-    if formset is not None:
-        summary.extend({"text": str(e), "href": ""} for e in formset.non_form_errors())
-        for number, row in enumerate(formset, start=1):
-            summary.extend(
-                {"text": f"Seat {number}: {error}", "href": f"#{row.prefix}-row"}
-                for error in row.non_field_errors()
-            )
-            for bound in row:
-                summary.extend(
-                    {
-                        "text": f"Seat {number}, {bound.label.lower()}: {error}",
-                        "href": f"#{bound.id_for_label}",
-                    }
-                    for error in bound.errors
-                )
-    return summary

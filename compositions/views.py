@@ -20,7 +20,6 @@ from compositions.forms import (
     SeatFormSet,
     add_expert_errors,
     current_data,
-    error_summary,
     prepare_filter_form,
     seat_initial,
 )
@@ -83,9 +82,10 @@ def _country_page(*, edit: bool):
             try:
                 country = Country.objects.resolve(code)
             except Country.DoesNotExist as exc:
-                return render(
-                    request, "compositions/country_not_found.html", {"reason": exc}, status=404
-                )
+                raise Http404(
+                    f"The address names an {exc}: the registry has no such country. Use the "
+                    "two-letter EU or ISO code of a country, such as ES, EL or GR."
+                ) from None
             allowed = permissions.can_edit_experts if edit else permissions.can_read_experts
             if not allowed(request.user, country):
                 raise PermissionDenied(f"You may not see or change the experts of {country.name}.")
@@ -140,20 +140,7 @@ def expert_list(request, country):
 @_country_page(edit=True)
 def expert_add(request, country):
     """A new expert of the country with their seats."""
-    form = ExpertForm(request.POST or None, instance=Expert(country=country))
-    formset = SeatFormSet(request.POST or None, country=country)
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        seats, _ = formset.seats()
-        try:
-            expert = services.create_expert(
-                user=request.user, country=country, values=form.cleaned_data, seats=seats
-            )
-        except ValidationError as exc:
-            add_expert_errors(form, formset, exc)
-        else:
-            messages.success(request, f"Expert “{expert.name}” added to {country.name}.")
-            return redirect("compositions:experts", code=country.code)
-    return _render_expert_form(request, country, form, formset, expert=None)
+    return _expert_form(request, country, expert=None)
 
 
 @login_required
@@ -161,26 +148,33 @@ def expert_add(request, country):
 @_country_page(edit=True)
 def expert_edit(request, country, pk):
     """An expert and their seats; a save over someone else's meanwhile is refused."""
-    expert = _expert_or_404(request, country, pk)
-    if request.method != "POST":
-        form = ExpertForm(instance=expert)
-        formset = SeatFormSet(initial=seat_initial(expert), country=country)
-        return _render_expert_form(request, country, form, formset, expert=expert)
-    form = ExpertForm(request.POST, instance=expert)
-    formset = SeatFormSet(request.POST, initial=seat_initial(expert), country=country)
-    if form.is_valid() and formset.is_valid():
+    return _expert_form(request, country, expert=_expert_or_404(request, country, pk))
+
+
+def _expert_form(request, country, *, expert):
+    """The expert form with the seat rows: a new expert of the country without `expert`."""
+    data = request.POST if request.method == "POST" else None
+    initial = seat_initial(expert) if expert is not None else None
+    form = ExpertForm(data, instance=expert if expert is not None else Expert(country=country))
+    formset = SeatFormSet(data, initial=initial, country=country)
+    if data is not None and form.is_valid() and formset.is_valid():
         seats, removed = formset.seats()
         try:
-            saved = services.update_expert(
-                user=request.user,
-                expert=expert,
-                version=form.submitted_version,
-                values=form.cleaned_data,
-                seats=seats,
-                removed_seat_ids=removed,
-            )
+            if expert is None:
+                saved = services.create_expert(
+                    user=request.user, country=country, values=form.cleaned_data, seats=seats
+                )
+            else:
+                saved = services.update_expert(
+                    user=request.user,
+                    expert=expert,
+                    version=form.submitted_version,
+                    values=form.cleaned_data,
+                    seats=seats,
+                    removed_seat_ids=removed,
+                )
         except EditConflict as conflict:
-            form, formset = _bound_to_current(request, country, pk)
+            form, formset = _bound_to_current(request, country, expert.pk)
             form.add_error(None, conflict.message)
         except Expert.DoesNotExist:
             messages.error(request, f"“{expert.name}” was removed meanwhile; nothing was saved.")
@@ -188,7 +182,10 @@ def expert_edit(request, country, pk):
         except ValidationError as exc:
             add_expert_errors(form, formset, exc)
         else:
-            messages.success(request, f"Expert “{saved.name}” saved.")
+            if expert is None:
+                messages.success(request, f"Expert “{saved.name}” added to {country.name}.")
+            else:
+                messages.success(request, f"Expert “{saved.name}” saved.")
             return redirect("compositions:experts", code=country.code)
     return _render_expert_form(request, country, form, formset, expert=expert)
 
@@ -218,7 +215,6 @@ def _render_expert_form(request, country, form, formset, *, expert):
             "form": form,
             "formset": formset,
             "expert": expert,
-            "summary": error_summary(form, formset) if form.is_bound else [],
         },
     )
 

@@ -46,24 +46,31 @@ def submitted_copy(form) -> dict:
     return data
 
 
+def _address_field(name: str, *, label: str, help_text: str) -> forms.URLField:
+    """An optional web address of the country's record (its field `name`); one without a
+    scheme is taken as https."""
+    return forms.URLField(
+        label=label,
+        required=False,
+        max_length=Country._meta.get_field(name).max_length,
+        assume_scheme="https",
+        help_text=help_text,
+        widget=forms.URLInput(attrs={"autocomplete": "url"}),
+    )
+
+
 class CountryRecordForm(InstanceFormMixin, VersionedFormMixin, forms.Form):
     """What a country's representatives keep up to date on its record."""
 
-    health_genomics_plan_url = forms.URLField(
+    health_genomics_plan_url = _address_field(
+        "health_genomics_plan_url",
         label="National health genomics plan",
-        required=False,
-        max_length=Country._meta.get_field("health_genomics_plan_url").max_length,
-        assume_scheme="https",
         help_text="The address of the plan's web page or document, e.g. https://www.example.gov/plan.",
-        widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
-    national_roadmap_url = forms.URLField(
+    national_roadmap_url = _address_field(
+        "national_roadmap_url",
         label="National 1+MG roadmap",
-        required=False,
-        max_length=Country._meta.get_field("national_roadmap_url").max_length,
-        assume_scheme="https",
         help_text="The address of the roadmap's web page or document.",
-        widget=forms.URLInput(attrs={"autocomplete": "url"}),
     )
     notes = forms.CharField(
         required=False,

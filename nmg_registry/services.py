@@ -222,7 +222,21 @@ def _check_mirror_group(group: MirrorGroup) -> None:
     group.full_clean(exclude=["country"], validate_unique=False, validate_constraints=False)
 
 
-def _save_mirror_group(group: MirrorGroup, *, user) -> MirrorGroup:
+def _save_mirror_group(
+    group: MirrorGroup,
+    user,
+    kind: str,
+    working_group: WorkingGroup | None,
+    name: str,
+    description: str,
+    established_on: datetime.date | None,
+) -> MirrorGroup:
+    """Gives the group these values, checks them and saves it with the user in its history."""
+    group.kind = kind
+    group.working_group = working_group
+    group.name = (name or "").strip()
+    group.description = description or ""
+    group.established_on = established_on
     _check_mirror_group(group)
     group._history_user = user
     try:
@@ -250,15 +264,8 @@ def create_mirror_group(
     """Add a mirror group to the country. Raises PermissionDenied or ValidationError (on the
     field to correct)."""
     _check_may_edit(user, country)
-    group = MirrorGroup(
-        country=country,
-        kind=kind,
-        working_group=working_group,
-        name=(name or "").strip(),
-        description=description or "",
-        established_on=established_on,
-    )
-    return _save_mirror_group(group, user=user)
+    group = MirrorGroup(country=country)
+    return _save_mirror_group(group, user, kind, working_group, name, description, established_on)
 
 
 @transaction.atomic
@@ -282,12 +289,7 @@ def update_mirror_group(
         version=version,
         label=f"The mirror group “{group.name}”",
     )
-    group.kind = kind
-    group.working_group = working_group
-    group.name = (name or "").strip()
-    group.description = description or ""
-    group.established_on = established_on
-    return _save_mirror_group(group, user=user)
+    return _save_mirror_group(group, user, kind, working_group, name, description, established_on)
 
 
 @transaction.atomic

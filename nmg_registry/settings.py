@@ -166,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "countries:mine"  # a viewer keeps no country: sent on to the dashboard
+LOGIN_REDIRECT_URL = "home"  # representatives start on My countries (views.SignInView)
 LOGOUT_REDIRECT_URL = "home"
 
 # Login brute-force protection: lock a username + address pair after repeated failures.

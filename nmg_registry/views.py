@@ -4,13 +4,15 @@ start page is the assessment dashboard (`analytics.views.dashboard`)."""
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.template.defaultfilters import capfirst, pluralize
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,6 +27,19 @@ from nmg_registry.forms import (
     submitted_copy,
 )
 from nmg_registry.models import ApiToken, Country, MirrorGroup
+
+
+class SignInView(auth_views.LoginView):
+    """Sign-in. Without a `next` address a representative starts on My countries, the
+    records they keep; staff and viewers start on the dashboard."""
+
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        user = self.request.user
+        if permissions.represented_country_ids(user) and not permissions.is_registry_staff(user):
+            return resolve_url("countries:mine")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 @never_cache
@@ -98,9 +113,11 @@ def country_from_code(view):
         try:
             country = Country.objects.resolve(code)
         except Country.DoesNotExist as exc:
-            return render(
-                request, "nmg_registry/country_not_found.html", {"message": str(exc)}, status=404
-            )
+            raise Http404(
+                f"{capfirst(str(exc))}: the registry has no country with that code. "
+                "Countries are named by their EU code (EL, UK) or their ISO code (GR, GB), "
+                "in any letter case."
+            ) from None
         return view(request, country, *args, **kwargs)
 
     return wrapper
@@ -233,21 +250,7 @@ def _country_group(country, pk):
 @country_from_code
 def mirror_group_add(request, country):
     """Add a mirror group to the country."""
-    _check_may_edit(request.user, country)
-    form = MirrorGroupForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = services.create_mirror_group(user=request.user, country=country, **form.values)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"The mirror group “{group.name}” was added.")
-            return redirect("countries:detail", code=country.code)
-    return render(
-        request,
-        "nmg_registry/mirrorgroup_form.html",
-        {"country": country, "form": form, "group": None},
-    )
+    return _mirror_group_form(request, country, pk=None)
 
 
 @login_required
@@ -255,14 +258,24 @@ def mirror_group_add(request, country):
 @country_from_code
 def mirror_group_edit(request, country, pk):
     """Change one of the country's mirror groups."""
+    return _mirror_group_form(request, country, pk=pk)
+
+
+def _mirror_group_form(request, country, *, pk):
+    """The mirror group form: a new group without `pk`, else the country's group `pk`."""
     _check_may_edit(request.user, country)
-    group = _country_group(country, pk)
+    group = _country_group(country, pk) if pk is not None else None
     form = MirrorGroupForm(request.POST if request.method == "POST" else None, instance=group)
     if request.method == "POST" and form.is_valid():
         try:
-            group = services.update_mirror_group(
-                user=request.user, group=group, version=form.submitted_version, **form.values
-            )
+            if group is None:
+                saved = services.create_mirror_group(
+                    user=request.user, country=country, **form.values
+                )
+            else:
+                saved = services.update_mirror_group(
+                    user=request.user, group=group, version=form.submitted_version, **form.values
+                )
         except EditConflict as exc:
             group = _country_group(country, pk)
             form = MirrorGroupForm(submitted_copy(MirrorGroupForm(instance=group)), instance=group)
@@ -271,7 +284,8 @@ def mirror_group_edit(request, country, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"The mirror group “{group.name}” was saved.")
+            done = "added" if group is None else "saved"
+            messages.success(request, f"The mirror group “{saved.name}” was {done}.")
             return redirect("countries:detail", code=country.code)
     return render(
         request,

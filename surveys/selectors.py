@@ -192,6 +192,11 @@ class AnsweredRound:
     survey: Survey
     responses: tuple[Response, ...]
 
+    @property
+    def countries(self) -> tuple[CountryAnswering, ...]:
+        """The responses as rows of countries, like an open round's."""
+        return tuple(CountryAnswering(country=r.country, response=r) for r in self.responses)
+
 
 @dataclass(frozen=True)
 class RoundsToAnswer:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -50,11 +51,11 @@ def answer(request, slug, code):
         survey = selectors.survey_by_slug(slug=slug)
         country = Country.objects.resolve(code)
     except (Survey.DoesNotExist, Country.DoesNotExist) as exc:
-        return _not_found(request, str(exc))
+        raise Http404(str(exc)) from None
     if not permissions.can_open_answer_page(request.user, country):
         raise PermissionDenied(f"Only {country.name}'s representatives answer for it.")
     if not selectors.survey_invites(survey=survey, country=country):
-        return _not_found(request, f"{country.code} is not invited to this round.")
+        raise Http404(f"{country.code} is not invited to this round.")
     if survey.status != Survey.Status.OPEN:
         return _read_only(request, survey=survey, country=country)
     sheet = selectors.answer_sheet(survey=survey, country=country)
@@ -110,7 +111,3 @@ def _saved_message(response: Response, *, submitted: bool) -> str:
     if response.status == Response.Status.SUBMITTED:
         return "Changes saved; the response remains submitted."
     return "Draft saved."
-
-
-def _not_found(request, message: str):
-    return render(request, "surveys/not_found.html", {"message": message}, status=404)

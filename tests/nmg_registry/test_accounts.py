@@ -463,12 +463,19 @@ def test_without_a_cool_off_the_page_says_staff_must_lift_the_lock(client, perso
     assert "minute" not in text
 
 
-def test_a_representative_starts_on_my_countries_and_a_viewer_on_the_dashboard(client, cast):
-    signed_in_rep = client.post(reverse("login"), {"username": "rep_es", "password": TEST_PASSWORD})
-    assert signed_in_rep.status_code == 302
-    assert signed_in_rep["Location"] == reverse("countries:mine")
-    assert "Spain" in client.get(reverse("countries:mine")).content.decode()
+def test_a_representative_starts_on_my_countries_staff_and_viewers_on_the_dashboard(client, cast):
+    def start_of(username):
+        client.post(reverse("logout"))
+        signed_in = client.post(reverse("login"), {"username": username, "password": TEST_PASSWORD})
+        assert signed_in.status_code == 302
+        return signed_in["Location"]
 
-    client.post(reverse("logout"))
-    client.post(reverse("login"), {"username": "viewer", "password": TEST_PASSWORD})
-    assert client.get(reverse("countries:mine"))["Location"] == reverse("home")
+    assert start_of("rep_es") == reverse("countries:mine")
+    assert start_of("staff") == reverse("home")
+    assert start_of("viewer") == reverse("home")
+    # A `next` address still wins.
+    signed_in = client.post(
+        reverse("login") + "?next=/countries/",
+        {"username": "rep_es", "password": TEST_PASSWORD},
+    )
+    assert signed_in["Location"] == "/countries/"

@@ -234,8 +234,8 @@ def test_a_web_address_question_is_a_url_input_described_by_its_help_text(cast):
     url_input = re.search(r'<input type="url" name="q_plan_url"[^>]*>', html).group(0)
     assert 'aria-describedby="id_q_plan_url_helptext"' in url_input
     assert (
-        '<p class="help" id="id_q_plan_url_helptext">'
-        "The address of the plan&#x27;s web page or document.</p>"
+        '<div class="help" id="id_q_plan_url_helptext">'
+        "The address of the plan&#x27;s web page or document.</div>"
     ) in html
     assert ">Save draft</button>" in html
     assert ">Submit</button>" in html
@@ -331,8 +331,8 @@ def test_an_invalid_web_address_is_shown_next_to_its_field_and_nothing_is_saved(
 
     html = page.content.decode()
     assert page.status_code == 200
-    assert '<div class="error-summary" role="alert"' in html
-    assert '<a href="#id_q_plan_url">Where is the national plan published?</a>' in html
+    assert '<div class="form-errors error-summary" role="alert"' in html
+    assert '<a href="#id_q_plan_url">Where is the national plan published?: Enter a full' in html
     error = '<div id="id_q_plan_url_error"><p class="field-error">Enter a full web address'
     assert error in html
     url_input = re.search(r'<input type="url" name="q_plan_url"[^>]*>', html).group(0)
@@ -554,7 +554,7 @@ def test_two_people_saving_at_once_end_in_a_conflict_naming_the_first(cast, exis
     assert clash.status_code == 200
     html = clash.content.decode()
     assert "The response of ES to NMG survey 2024 was changed by Ana García" in html
-    assert '<div class="error-summary" role="alert"' in html
+    assert '<div class="form-errors error-summary" role="alert"' in html
     assert stored_answers(survey) == {"nmg_stage": "operational"}
     # The form now shows the stored answers and version, so a second save goes through.
     assert checked(html, "nmg_stage", "operational")
