@@ -8,8 +8,11 @@ import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import connection
+from django.test import override_settings
 
 from nmg_registry.models import Country
 
@@ -81,4 +84,18 @@ def _restore_reference_data(_reference_data, transactional_db):
     if not Country.objects.exists():
         # As Django restores it: into empty tables (the flush recreated content types).
         call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        connection.creation.deserialize_db_from_string(_reference_data)
+        # The snapshot holds the reference data's history already: restoring a round's invited
+        # countries must not write another version of it.
+        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+            connection.creation.deserialize_db_from_string(_reference_data)
+        _reset_sequences()
+
+
+def _reset_sequences():
+    """The restored rows keep their ids; PostgreSQL's sequences must move past them, or the
+    next row (e.g. the history of a reference record) takes an id already in use."""
+    tables = [model for model in apps.get_models() if model._meta.managed]
+    statements = connection.ops.sequence_reset_sql(no_style(), tables)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
