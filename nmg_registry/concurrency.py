@@ -7,7 +7,7 @@ read from the record's history. The form then shows the message and the current 
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
@@ -27,23 +27,34 @@ class FieldChange:
 class EditConflict(Exception):
     """The record changed after the form was opened; nothing was saved."""
 
-    def __init__(self, *, label: str, changed_by: str, changed_at, changes: list[FieldChange]):
+    def __init__(
+        self,
+        *,
+        label: str,
+        changed_by: str,
+        changed_at,
+        changes: list[FieldChange],
+        removed: bool = False,
+    ):
         self.label = label
         self.changed_by = changed_by
         self.changed_at = changed_at
         self.changes = changes
+        self.removed = removed  # the record no longer exists: there is nothing to re-show
         super().__init__(self.message)
 
     @property
     def summary(self) -> str:
-        """Who changed the record, when and how; the caller says what happens next."""
+        """Who changed (or removed) the record, when and how; the caller says what happens
+        next."""
         when = (
-            timezone.localtime(self.changed_at).strftime("%Y-%m-%d %H:%M")
+            " at " + timezone.localtime(self.changed_at).strftime("%Y-%m-%d %H:%M")
             if self.changed_at
-            else "meanwhile"
+            else ""
         )
+        verb = "removed" if self.removed else "changed"
         text = (
-            f"{self.label} was changed by {self.changed_by} at {when} while you were editing it, "
+            f"{self.label} was {verb} by {self.changed_by}{when} while you were editing it, "
             "so your changes were not saved."
         )
         if self.changes:
@@ -53,7 +64,10 @@ class EditConflict(Exception):
 
     @property
     def message(self) -> str:
-        """For a form re-shown with the record's current values."""
+        """For a form re-shown with the record's current values; for a removed record, just
+        what happened."""
+        if self.removed:
+            return self.summary
         return (
             self.summary
             + " The form now shows the current values: apply your changes again and save."
@@ -69,12 +83,66 @@ def version_of(obj) -> str:
 def lock_unchanged(queryset, *, pk, version: str, label: str | None = None):
     """The row `pk`, locked for this transaction, if it is still at `version`.
 
-    Raises `EditConflict` when it was saved since; the caller's transaction writes nothing.
+    Raises `EditConflict` when it was saved since, or removed (`removed` set); the caller's
+    transaction writes nothing. A version that is not one (a forged or garbled form) is stale.
     """
-    obj = queryset.select_for_update().get(pk=pk)
+    obj = _locked(queryset, pk=pk, label=label)
     if version_of(obj) != (version or ""):
-        raise _conflict(obj, since=parse_datetime(version) if version else None, label=label)
+        raise _conflict(obj, since=_parse_version(version), label=label)
     return obj
+
+
+def changed_meanwhile(obj, *, label: str | None = None) -> EditConflict:
+    """The conflict to raise when `obj`, locked, no longer holds what a form showed: who
+    changed it last and how, from its history. For records that carry no version."""
+    return _conflict(obj, since=None, label=label)
+
+
+def _locked(queryset, *, pk, label: str | None):
+    try:
+        return queryset.select_for_update().get(pk=pk)
+    except queryset.model.DoesNotExist:
+        raise _removal(queryset.model, pk=pk, label=label) from None
+
+
+def _parse_version(version: str | None) -> datetime | None:
+    """The time a version names, None for anything else (then the history's latest change
+    is reported)."""
+    try:
+        since = parse_datetime(version) if version else None
+        if since is None:
+            return None
+        if timezone.is_naive(since):
+            since = timezone.make_aware(since, UTC)
+        since.astimezone(UTC)  # a time the database can store
+    except (ValueError, OverflowError):
+        return None
+    return since
+
+
+def _removal(model, *, pk, label: str | None) -> EditConflict:
+    """The conflict for a record removed since the form was opened: who removed it, if its
+    history says so."""
+    label = label or f"This {model._meta.verbose_name}"
+    history = getattr(model, "history", None)
+    removal = None
+    if history is not None:
+        removal = (
+            history.filter(**{model._meta.pk.attname: pk}, history_type="-")
+            .order_by("-history_date", "-history_id")
+            .first()
+        )
+    if removal is None:
+        return EditConflict(
+            label=label, changed_by="someone else", changed_at=None, changes=[], removed=True
+        )
+    return EditConflict(
+        label=label,
+        changed_by=_who(removal),
+        changed_at=removal.history_date,
+        changes=[],
+        removed=True,
+    )
 
 
 def _conflict(obj, *, since: datetime | None, label: str | None) -> EditConflict:
@@ -110,7 +178,11 @@ def _changes(obj, before, after) -> list[FieldChange]:
         return []
     delta = after.diff_against(before, excluded_fields=["updated_at", "created_at"])
     return [
-        FieldChange(_verbose_name(obj, change.field), _shown(change.old), _shown(change.new))
+        FieldChange(
+            _verbose_name(obj, change.field),
+            _shown(obj, change.field, change.old),
+            _shown(obj, change.field, change.new),
+        )
         for change in delta.changes
     ]
 
@@ -122,8 +194,15 @@ def _verbose_name(obj, field_name: str) -> str:
         return field_name
 
 
-def _shown(value) -> str:
-    return "" if value is None else str(value)
+def _shown(obj, field_name: str, value) -> str:
+    """The value as a reader knows it: a choice by its label."""
+    if value is None:
+        return ""
+    try:
+        choices = dict(obj._meta.get_field(field_name).flatchoices)
+    except FieldDoesNotExist:
+        choices = {}
+    return str(choices.get(value, value))
 
 
 class VersionedFormMixin:
@@ -160,6 +239,8 @@ def versioned_model_form(form_class):
             try:
                 lock_unchanged(rows, pk=self.instance.pk, version=version)
             except EditConflict as conflict:
+                if conflict.removed:
+                    raise forms.ValidationError(conflict.summary, code="removed") from conflict
                 # The page shows what changed; the next save, now informed, goes through.
                 current = rows.get(pk=self.instance.pk)
                 self.data = self.data.copy()

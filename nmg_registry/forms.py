@@ -6,7 +6,7 @@ from django.forms.formsets import BaseFormSet
 
 from nmg_registry.concurrency import VersionedFormMixin
 from nmg_registry.models import ApiToken, Country, MirrorGroup, Representative, WorkingGroup
-from nmg_registry.services import MIRROR_GROUP_FIELDS
+from nmg_registry.services import MIRROR_GROUP_FIELDS, RoleChange
 
 
 class ApiTokenForm(forms.Form):
@@ -80,10 +80,13 @@ class CountryRecordForm(InstanceFormMixin, VersionedFormMixin, forms.Form):
 
 
 class RepresentativeRoleForm(forms.Form):
-    """One representative's role; who they are is shown, never edited, here."""
+    """One representative's role; who they are is shown, never edited, here. The role the
+    form was opened with goes back with it, so that a save writes only the roles the user
+    changed and notices a role changed elsewhere meanwhile."""
 
     representative = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
     role = forms.ChoiceField(choices=Representative.Role.choices)
+    opened_role = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, representatives=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,7 +105,8 @@ class BaseRepresentativeRoleFormSet(forms.BaseFormSet):
         self.representatives = list(representatives)
         if "initial" not in kwargs:
             kwargs["initial"] = [
-                {"representative": line.id, "role": line.role} for line in self.representatives
+                {"representative": line.id, "role": line.role, "opened_role": line.role}
+                for line in self.representatives
             ]
         super().__init__(*args, **kwargs)
 
@@ -110,9 +114,15 @@ class BaseRepresentativeRoleFormSet(forms.BaseFormSet):
         return {**super().get_form_kwargs(index), "representatives": self.representatives}
 
     @property
-    def roles(self) -> dict[int, str]:
-        """Representative id → role, from a valid formset."""
-        return {form.cleaned_data["representative"]: form.cleaned_data["role"] for form in self}
+    def roles(self) -> dict[int, RoleChange]:
+        """Representative id → the role shown when the form was opened and the one chosen,
+        for the roles the user changed, from a valid formset."""
+        changes = {}
+        for form in self:
+            change = RoleChange(form.cleaned_data["opened_role"], form.cleaned_data["role"])
+            if change.role != change.opened:
+                changes[form.cleaned_data["representative"]] = change
+        return changes
 
 
 RepresentativeRoleFormSet = forms.formset_factory(
@@ -154,3 +164,23 @@ class MirrorGroupForm(InstanceFormMixin, VersionedFormMixin, forms.Form):
     def values(self) -> dict:
         """The cleaned fields, as the mirror-group services take them."""
         return {name: self.cleaned_data[name] for name in MIRROR_GROUP_FIELDS}
+
+
+class MirrorGroupRemovalForm(VersionedFormMixin, forms.Form):
+    """The confirmation of a group's removal: it carries the group's version and the number
+    of memberships the page said would go with it, so that the removal is refused when
+    either changed meanwhile."""
+
+    seats = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, instance: MirrorGroup, seats: int, **kwargs):
+        self.instance = instance
+        kwargs.setdefault("initial", {"seats": seats})
+        super().__init__(*args, **kwargs)
+
+    @property
+    def shown_seats(self) -> int | None:
+        """The number of memberships the page showed, from a valid form; None when the
+        form sent none (or no number), which matches no group."""
+        value = self.cleaned_data.get("seats", "")
+        return int(value) if value.isdecimal() and len(value) < 10 else None

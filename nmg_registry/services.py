@@ -2,16 +2,19 @@
 
 import datetime
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from nmg_registry import permissions
-from nmg_registry.concurrency import lock_unchanged
+from nmg_registry.concurrency import changed_meanwhile, lock_unchanged
 from nmg_registry.models import (
     ApiToken,
     Country,
@@ -145,6 +148,13 @@ def _check_may_edit(user, country: Country) -> None:
         )
 
 
+class RoleChange(NamedTuple):
+    """A representative's role as the form showed it when opened, and the role wanted now."""
+
+    opened: str
+    role: str
+
+
 @transaction.atomic
 def update_country_record(
     *,
@@ -154,40 +164,56 @@ def update_country_record(
     health_genomics_plan_url: str,
     national_roadmap_url: str,
     notes: str,
-    roles: dict[int, str],
+    roles: Mapping[int, RoleChange],
 ) -> Country:
-    """Save the country's plan and roadmap links, notes and its representatives' roles.
+    """Save the country's plan and roadmap links, notes and the roles the user changed.
 
-    The country is saved even when only roles changed, so that its version moves on and a
-    form opened before this save reports a conflict. Raises PermissionDenied, EditConflict
-    (someone saved meanwhile: nothing is written) or ValidationError.
+    `roles` maps a representative's id to the role the form showed and the role wanted; only
+    the roles a user changed are given, so a role changed elsewhere meanwhile is left alone,
+    unless this save changes it too: then its stored role is no longer the one shown, an
+    EditConflict. The country is saved even when only roles changed, so that its version
+    moves on and a form opened before this save reports a conflict. Raises PermissionDenied,
+    EditConflict (someone saved meanwhile: nothing is written) or ValidationError.
     """
     _check_may_edit(user, country)
     country = lock_unchanged(
         Country.objects.all(), pk=country.pk, version=version, label=str(country)
     )
-    unknown_roles = set(roles.values()) - set(Representative.Role.values)
+    wanted = {pk: RoleChange(*change) for pk, change in roles.items()}
+    unknown_roles = {change.role for change in wanted.values()} - set(Representative.Role.values)
     if unknown_roles:
         raise ValidationError(f"Not a role: {', '.join(sorted(unknown_roles))}.")
-    representatives = {r.pk: r for r in Representative.objects.filter(country=country)}
-    strangers = set(roles) - set(representatives)
+    representatives = {
+        r.pk: r
+        for r in Representative.objects.filter(country=country, pk__in=wanted)
+        .select_related("user")
+        .select_for_update(of=("self",))
+    }
+    strangers = set(wanted) - set(representatives)
     if strangers:
         raise ValidationError(
             f"{len(strangers)} of the people listed no longer act for {country.name}; "
             "reload the form."
         )
+    changed = []
+    for representative_id, change in wanted.items():
+        representative = representatives[representative_id]
+        if representative.role == change.role:
+            continue
+        if representative.role != change.opened:
+            person = representative.user.get_full_name() or representative.user.get_username()
+            raise changed_meanwhile(representative, label=f"The role of {person}")
+        representative.role = change.role
+        changed.append(representative)
     country.health_genomics_plan_url = health_genomics_plan_url
     country.national_roadmap_url = national_roadmap_url
     country.notes = notes
     country.full_clean(validate_unique=False, validate_constraints=False)
     country._history_user = user
     country.save()
-    for representative_id, role in roles.items():
-        representative = representatives[representative_id]
-        if representative.role != role:
-            representative.role = role
-            representative._history_user = user
-            representative.save(update_fields=["role"])
+    for representative in changed:
+        representative._history_user = user
+        representative.save(update_fields=["role"])
     return country
 
 
@@ -293,11 +319,39 @@ def update_mirror_group(
 
 
 @transaction.atomic
-def remove_mirror_group(*, user, group: MirrorGroup) -> int:
+def remove_mirror_group(*, user, group: MirrorGroup, version: str, seats: int | None) -> int:
     """Remove a mirror group and the memberships (seats) in it; the experts stay. Returns
-    how many memberships went with it."""
+    how many memberships went with it.
+
+    `version` and `seats` are the group's version and its number of memberships as the
+    confirmation showed them: a group changed since raises EditConflict (also when it was
+    removed meanwhile), and a different number of memberships a ValidationError saying how
+    many would go now. Then nothing is removed.
+    """
     _check_may_edit(user, group.country)
-    seats = group.memberships.count()
+    group = lock_unchanged(
+        MirrorGroup.objects.select_related("country"),
+        pk=group.pk,
+        version=version,
+        label=f"The mirror group “{group.name}”",
+    )
+    # Locked, the group takes no new membership until this transaction ends.
+    now = group.memberships.count()
+    if now != seats:
+        raise ValidationError(_seats_changed(now, seats), code="seats_changed")
     group._history_user = user
     group.delete()
-    return seats
+    return now
+
+
+def _seats_changed(now: int, shown: int | None) -> str:
+    if now:
+        text = (
+            f"{now} membership{pluralize(now)} now point{pluralize(now, 's,')} at this group "
+            "and would be removed with it"
+        )
+    else:
+        text = "No membership points at this group any more"
+    if shown is not None:
+        text += f"; this page showed {shown or 'none'} when you opened it"
+    return text + ". Nothing was removed: check the page and confirm again."

@@ -23,6 +23,7 @@ from nmg_registry.forms import (
     ApiTokenForm,
     CountryRecordForm,
     MirrorGroupForm,
+    MirrorGroupRemovalForm,
     RepresentativeRoleFormSet,
     submitted_copy,
 )
@@ -214,6 +215,8 @@ def country_edit(request, country):
                 roles=formset.roles,
             )
         except EditConflict as exc:
+            if exc.removed:
+                raise Http404(exc.summary) from None
             form, formset = _record_forms_on_current(country)
             form.add_error(None, exc.message)
         except ValidationError as exc:
@@ -277,6 +280,9 @@ def _mirror_group_form(request, country, *, pk):
                     user=request.user, group=group, version=form.submitted_version, **form.values
                 )
         except EditConflict as exc:
+            if exc.removed:
+                messages.error(request, exc.summary)
+                return redirect("countries:detail", code=country.code)
             group = _country_group(country, pk)
             form = MirrorGroupForm(submitted_copy(MirrorGroupForm(instance=group)), instance=group)
             form.full_clean()
@@ -298,22 +304,59 @@ def _mirror_group_form(request, country, *, pk):
 @require_http_methods(["GET", "POST"])
 @country_from_code
 def mirror_group_delete(request, country, pk):
-    """Asks to confirm, saying which memberships go with the group, then removes it."""
+    """Asks to confirm, saying which memberships go with the group, then removes it; a group
+    changed, or given other memberships, since the page was opened is not removed: the page
+    says so and shows the group as it is now."""
     _check_may_edit(request.user, country)
     group = _country_group(country, pk)
-    if request.method == "POST":
-        seats = services.remove_mirror_group(user=request.user, group=group)
-        text = f"The mirror group “{group.name}” was removed"
-        if seats:
-            text += f", with the {seats} membership{pluralize(seats)} in it"
-        messages.success(request, text + ".")
-        return redirect("countries:detail", code=country.code)
     seats = group.memberships.count()
+    form = MirrorGroupRemovalForm(
+        request.POST if request.method == "POST" else None, instance=group, seats=seats
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            removed = services.remove_mirror_group(
+                user=request.user,
+                group=group,
+                version=form.submitted_version,
+                seats=form.shown_seats,
+            )
+        except EditConflict as exc:
+            if exc.removed:
+                messages.error(request, exc.summary)
+                return redirect("countries:detail", code=country.code)
+            form, group, seats = _removal_on_current(country, pk)
+            form.add_error(
+                None, exc.summary + " The page now shows the group as it is: confirm again."
+            )
+        except ValidationError as exc:
+            form, group, seats = _removal_on_current(country, pk)
+            form.add_error(None, exc)
+        else:
+            text = f"The mirror group “{group.name}” was removed"
+            if removed:
+                text += f", with the {removed} membership{pluralize(removed)} in it"
+            messages.success(request, text + ".")
+            return redirect("countries:detail", code=country.code)
     return render(
         request,
         "nmg_registry/mirrorgroup_confirm_delete.html",
-        {"country": country, "group": group, "seats": seats},
+        {"country": country, "group": group, "seats": seats, "form": form},
     )
+
+
+def _removal_on_current(country, pk):
+    """The removal confirmation of the group as it is now: its current version and number of
+    memberships, bound so that it can carry an error."""
+    group = _country_group(country, pk)
+    seats = group.memberships.count()
+    form = MirrorGroupRemovalForm(
+        submitted_copy(MirrorGroupRemovalForm(instance=group, seats=seats)),
+        instance=group,
+        seats=seats,
+    )
+    form.full_clean()
+    return form, group, seats
 
 
 @login_required

@@ -141,7 +141,7 @@ def test_changing_only_a_role_moves_the_countrys_version_on(cast):
         health_genomics_plan_url="",
         national_roadmap_url="",
         notes="",
-        roles={link.pk: "other"},
+        roles={link.pk: ("wg1_representative", "other")},
     )
 
     assert version_of(Country.objects.get(pk=cast.es.pk)) != before
@@ -199,7 +199,7 @@ def test_roles_of_another_countrys_representatives_are_refused(cast):
             health_genomics_plan_url="",
             national_roadmap_url="",
             notes="",
-            roles={other.pk: "other"},
+            roles={other.pk: ("wg1_representative", "other")},
         )
     assert Representative.objects.get(pk=other.pk).role == "wg1_representative"
 
@@ -243,4 +243,68 @@ def test_the_form_answers_in_fixed_queries(
     # representatives, demo-data notice
     with django_assert_num_queries(8):
         response = client.get(EDIT)
-    assert response.content.decode().count('name="roles-') == 2 * representatives + 4
+    # per row: the representative, the role and the role the form was opened with
+    assert response.content.decode().count('name="roles-') == 3 * representatives + 4
+
+
+# Roles changed elsewhere (the admin) while the form is open
+
+
+def _set_role_as(user, representative, role):
+    """A role change made elsewhere, e.g. by staff in the admin: the country's version stays."""
+    representative.role = role
+    representative._history_user = user
+    representative.save()
+
+
+def test_a_role_changed_meanwhile_is_kept_when_the_form_saves_only_the_notes(client, cast):
+    link = Representative.objects.get(user=cast.rep_es)
+    client.force_login(cast.rep_es)
+    page = client.get(EDIT).content.decode()  # shows the role "WG1 representative"
+    _set_role_as(cast.staff, link, "national_contact_point")
+
+    response = client.post(EDIT, _post_data(page, notes="Typo fixed."), follow=True)
+
+    assert response.redirect_chain == [("/countries/ES/", 302)]
+    assert "The record of Spain was saved." in response.content.decode()
+    assert Country.objects.get(code="ES").notes == "Typo fixed."
+    assert Representative.objects.get(pk=link.pk).role == "national_contact_point"
+
+
+def test_changing_a_role_that_was_changed_meanwhile_shows_the_conflict(client, cast):
+    cast.staff.first_name, cast.staff.last_name = "Wendy", "Staff"
+    cast.staff.save()
+    second = factories.make_representative("second_es", "ES", role="other")
+    second.first_name, second.last_name = "Bruno", "Segundo"
+    second.save()
+    link = Representative.objects.get(user=second)
+    client.force_login(cast.rep_es)
+    page = client.get(EDIT).content.decode()
+    index = re.search(rf'name="(roles-\d+)-representative" value="{link.pk}"', page).group(1)
+    _set_role_as(cast.staff, link, "national_contact_point")
+
+    response = client.post(
+        EDIT,
+        _post_data(page, notes="Mine", **{f"{index}-role": "scientific_coordinator"}),
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    alert = page[page.index('role="alert"') :].split("</div>")[0]
+    assert "The role of Bruno Segundo was changed by Wendy Staff" in alert
+    assert "role: “Other” → “National contact point”" in alert
+    assert "your changes were not saved" in alert
+    assert Representative.objects.get(pk=link.pk).role == "national_contact_point"
+    assert Country.objects.get(code="ES").notes == ""
+    # The form shows the current role: a second save, now informed, goes through.
+    row = re.search(rf'<select name="{index}-role".*?</select>', page, re.S).group(0)
+    assert re.search(r'<option value="national_contact_point"[^>]*selected', row)
+
+    response = client.post(
+        EDIT,
+        _post_data(page, notes="Mine", **{f"{index}-role": "scientific_coordinator"}),
+    )
+
+    assert response.status_code == 302
+    assert Representative.objects.get(pk=link.pk).role == "scientific_coordinator"
+    assert Country.objects.get(code="ES").notes == "Mine"

@@ -25,6 +25,11 @@ def _field_error(page: str, field: str) -> str:
     return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else ""
 
 
+def _confirmation(page: str) -> dict:
+    """What the removal confirmation sends back: its hidden fields."""
+    return dict(re.findall(r'<input type="hidden" name="(version|seats)" value="([^"]*)"', page))
+
+
 def _group(**values):
     return MirrorGroup.objects.create(
         country=values.pop("country", None) or factories.country("ES"),
@@ -334,8 +339,9 @@ def test_removing_a_group_removes_its_memberships_and_keeps_the_experts(client, 
         expert=expert, mirror_group=other, working_group=factories.working_group(2)
     )
     client.force_login(cast.rep_es)
+    url = f"/countries/ES/groups/{group.pk}/delete/"
 
-    response = client.post(f"/countries/ES/groups/{group.pk}/delete/", follow=True)
+    response = client.post(url, _confirmation(client.get(url).content.decode()), follow=True)
 
     assert response.redirect_chain == [("/countries/ES/", 302)]
     assert (
@@ -363,3 +369,79 @@ def test_the_group_forms_answer_in_fixed_queries(client, cast, groups, django_as
     # ... and the group
     with django_assert_num_queries(9):
         assert client.get(f"/countries/ES/groups/{group.pk}/edit/").status_code == 200
+
+
+def test_a_membership_given_after_the_confirmation_was_opened_stops_the_removal(client, cast):
+    group = _group()
+    client.force_login(cast.rep_es)
+    url = f"/countries/ES/groups/{group.pk}/delete/"
+    opened = client.get(url).content.decode()
+    assert "No membership points at this group." in opened
+    expert = factories.ExpertFactory(country=cast.es)
+    factories.MembershipFactory(expert=expert, mirror_group=group)  # meanwhile
+
+    response = client.post(url, _confirmation(opened))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    alert = page[page.index('role="alert"') :].split("</div>")[0]
+    assert (
+        "1 membership now points at this group and would be removed with it; this page "
+        "showed none when you opened it. Nothing was removed" in alert
+    )
+    assert "1 membership points at this group and will be removed with it." in page
+    assert MirrorGroup.objects.filter(pk=group.pk).exists()
+    assert Membership.objects.filter(mirror_group=group, expert=expert).exists()
+
+    response = client.post(url, _confirmation(page), follow=True)
+
+    assert response.redirect_chain == [("/countries/ES/", 302)]
+    assert "was removed, with the 1 membership in it." in response.content.decode()
+    assert not MirrorGroup.objects.filter(pk=group.pk).exists()
+
+
+def test_a_group_changed_after_the_confirmation_was_opened_is_not_removed(client, cast):
+    group = _group()
+    client.force_login(cast.rep_es)
+    url = f"/countries/ES/groups/{group.pk}/delete/"
+    opened = client.get(url).content.decode()
+    services.update_mirror_group(
+        user=cast.staff,
+        group=group,
+        version=version_of(group),
+        kind="single",
+        working_group=None,
+        name="Grupo nacional de genómica",
+    )
+
+    response = client.post(url, _confirmation(opened))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    alert = page[page.index('role="alert"') :].split("</div>")[0]
+    assert "was changed by staff" in alert
+    assert "name: “Grupo nacional” → “Grupo nacional de genómica”" in alert
+    assert "confirm again" in alert
+    assert "Remove the mirror group “Grupo nacional de genómica”?" in page
+    assert MirrorGroup.objects.filter(pk=group.pk).exists()
+
+    assert client.post(url, _confirmation(page)).status_code == 302
+    assert not MirrorGroup.objects.filter(pk=group.pk).exists()
+
+
+@pytest.mark.parametrize("memberships", [2, 10])
+def test_the_removal_confirmation_answers_in_fixed_queries(
+    client, cast, memberships, django_assert_num_queries
+):
+    group = _group()
+    for _ in range(memberships):
+        factories.MembershipFactory(
+            expert=factories.ExpertFactory(country=cast.es), mirror_group=group
+        )
+    client.force_login(cast.rep_es)
+
+    # session, user, country, the user's permissions (2) and own countries, the group, its
+    # memberships counted, demo-data notice
+    with django_assert_num_queries(9):
+        response = client.get(f"/countries/ES/groups/{group.pk}/delete/")
+    assert f'name="seats" value="{memberships}"' in response.content.decode()
