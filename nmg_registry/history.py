@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from compositions.models import Expert, Membership
@@ -23,6 +25,11 @@ from surveys.models import Answer, Question, QuestionOption, Response, Survey
 
 IMPORT_OR_COMMAND = "import or command"
 ACTIONS = {"+": "created", "~": "changed", "-": "removed"}
+# How a record of another country that a row points to reads, in place of its name.
+OTHER_COUNTRY = {
+    MirrorGroup: "a mirror group of another country",
+    Expert: "an expert of another country",
+}
 # Bookkeeping that changes on every save and tells a reader nothing.
 IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at"})
 # Versions read per table, for `limit` entries: saves without a visible change are left
@@ -99,19 +106,20 @@ def country_history(*, country: Country, limit: int) -> list[HistoryEntry]:
     """The newest `limit` changes to `country` and everything it keeps, newest first.
 
     Covers the country's record, mirror groups, representatives, experts (also those since
-    removed) and their seats, and its survey responses and their answers.
+    removed) and their seats, and its survey responses and their answers. A record that
+    moved between countries shows only its versions of its time in `country`, and names
+    what it points to as they were in `country`: no other country's data appears here.
     """
     window = max(limit, 0) * WINDOW_FACTOR
-    expert_ids = Expert.history.filter(country_id=country.pk).values("id")
-    response_ids = Response.history.filter(country_id=country.pk).values("id")
+    kept = {"country_id": country.pk}
     rows = {
-        Country: _rows(Country, window, id=country.pk),
-        MirrorGroup: _rows(MirrorGroup, window, country_id=country.pk),
-        Representative: _rows(Representative, window, country_id=country.pk),
-        Expert: _rows(Expert, window, country_id=country.pk),
-        Membership: _rows(Membership, window, expert_id__in=expert_ids),
-        Response: _rows(Response, window, country_id=country.pk),
-        Answer: _rows(Answer, window, response_id__in=response_ids),
+        Country: _rows(Country.history.filter(id=country.pk), window),
+        MirrorGroup: _rows(MirrorGroup.history.filter(**kept), window),
+        Representative: _rows(Representative.history.filter(**kept), window),
+        Expert: _rows(Expert.history.filter(**kept), window),
+        Membership: _rows(_while_kept(Membership, "expert", Expert, country), window),
+        Response: _rows(Response.history.filter(**kept), window),
+        Answer: _rows(_while_kept(Answer, "response", Response, country), window),
     }
     names = _Names.load(country, rows)
     sources = [
@@ -144,16 +152,32 @@ def country_history(*, country: Country, limit: int) -> list[HistoryEntry]:
     return [entry for _, entry in newest]
 
 
-def _rows(model, window: int, **filters) -> list[dict]:
-    """Every version of the records matching `filters` that have one among the `window`
-    newest versions, each object's versions together, oldest first: the older ones tell
-    what the newer ones changed."""
-    historical = model.history.model
+def _while_kept(model, parent: str, parent_model, country: Country) -> models.QuerySet:
+    """The versions of `model` (seats, answers) written while their parent (expert,
+    response) belonged to `country`: the parent's latest version at or before each one is
+    of this country. A parent moved to another country takes its later versions with it,
+    and those of its time elsewhere do not show here, even after it comes back."""
+    owner = (
+        parent_model.history.filter(
+            id=OuterRef(f"{parent}_id"), history_date__lte=OuterRef("history_date")
+        )
+        .order_by("-history_date", "-history_id")
+        .values("country_id")[:1]
+    )
+    ever_kept = parent_model.history.filter(country_id=country.pk).values("id")
+    return model.history.filter(**{f"{parent}_id__in": ever_kept}).filter(
+        Exact(Subquery(owner), country.pk)
+    )
+
+
+def _rows(versions: models.QuerySet, window: int) -> list[dict]:
+    """Every one of `versions` of the records that have one among the `window` newest of
+    them, each object's versions together, oldest first: the older ones tell what the newer
+    ones changed."""
     columns = [
         "id",
-        *(f.attname for f in historical.tracked_fields if f.name not in IGNORED_FIELDS),
+        *(f.attname for f in versions.model.tracked_fields if f.name not in IGNORED_FIELDS),
     ]
-    versions = model.history.filter(**filters)
     recent = versions.order_by("-history_date", "-history_id").values("id")[:window]
     return list(
         versions.filter(id__in=recent)
@@ -226,9 +250,11 @@ class _Names:
                     QuestionOption.objects.filter(pk__in=option_ids).values_list("pk", "label")
                 ),
                 "mirror_groups": _latest_names(
-                    MirrorGroup, {row["mirror_group_id"] for row in rows[Membership]}
+                    MirrorGroup, {row["mirror_group_id"] for row in rows[Membership]}, country
                 ),
-                "experts": _latest_names(Expert, {row["expert_id"] for row in rows[Membership]}),
+                "experts": _latest_names(
+                    Expert, {row["expert_id"] for row in rows[Membership]}, country
+                ),
                 "response_surveys": {row["id"]: row["survey_id"] for row in rows[Response]},
             }
         )
@@ -292,11 +318,18 @@ _FOREIGN_KEYS = {
 }
 
 
-def _latest_names(model, ids: set) -> dict:
-    """The latest name of each record, those since removed included."""
+def _latest_names(model, ids: set, country: Country) -> dict:
+    """The latest name each record had while it belonged to `country`, those since removed
+    included. A record only ever of other countries reads as such, never by its name."""
     ids.discard(None)
+    names = {}
     versions = model.history.filter(id__in=ids).order_by("id", "history_date", "history_id")
-    return dict(versions.values_list("id", "name"))
+    for pk, name, country_id in versions.values_list("id", "name", "country_id"):
+        if country_id == country.pk:
+            names[pk] = name
+        else:
+            names.setdefault(pk, OTHER_COUNTRY[model])
+    return names
 
 
 def _fields(model, names: _Names, *, in_label: frozenset[str]) -> list[_Field]:

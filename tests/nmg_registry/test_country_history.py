@@ -290,6 +290,151 @@ def test_other_countries_changes_are_absent(cast):
     }
 
 
+def _move_expert_to_italy(cast):
+    """Marta Gil holds a seat in Spain's group, then moves to Italy: the seat goes to
+    Italy's group, she is renamed there and takes a second seat."""
+    expert = ExpertFactory(country=cast.es, name="Marta Gil", institution="ISCIII")
+    es_group = MirrorGroupFactory(country=cast.es, name="Grupo espejo")
+    it_group = MirrorGroupFactory(country=cast.it, name="Gruppo specchio")
+    seat = MembershipFactory(
+        expert=expert, working_group=factories.working_group(3), mirror_group=es_group
+    )
+    expert.country, expert.institution = cast.it, "Istituto Superiore di Sanità"
+    save_as(expert, cast.staff)
+    seat.mirror_group = it_group
+    save_as(seat, cast.staff)
+    expert.name = "Marta Gil Rossi"
+    save_as(expert, cast.rep_it)
+    seat.role = Membership.Role.COORDINATOR
+    save_as(seat, cast.rep_it)
+    MembershipFactory(expert=expert, working_group=factories.working_group(5), mirror_group=None)
+    return expert, seat, es_group, it_group
+
+
+def _everything_shown(entries):
+    return " ".join(
+        " ".join([e.label, *(f"{c.before} {c.after}" for c in e.changes)]) for e in entries
+    )
+
+
+def test_an_expert_who_moved_shows_only_their_time_in_the_country(cast):
+    _move_expert_to_italy(cast)
+
+    entries = entries_of(cast.es)
+
+    (seat,) = only(entries, "membership")
+    assert (seat.action, seat.label) == ("created", "WG3 seat of Marta Gil in Grupo espejo")
+    assert changes(seat) == {
+        "working group": ("", "WG3"),
+        "mirror group": ("", "Grupo espejo"),
+        "role": ("", "Expert"),
+    }
+    assert [(e.action, e.label) for e in only(entries, "expert")] == [("created", "Marta Gil")]
+    shown = _everything_shown(entries)
+    for italian in ("Gruppo specchio", "Rossi", "Istituto", "WG5", "Coordinator", "Italy"):
+        assert italian not in shown
+
+
+def test_the_country_an_expert_moved_to_shows_only_the_time_since(cast):
+    _move_expert_to_italy(cast)
+
+    entries = entries_of(cast.it)
+
+    seats = only(entries, "membership")
+    assert [(e.action, e.label) for e in seats] == [
+        ("created", "WG5 seat of Marta Gil Rossi"),
+        ("changed", "WG3 seat of Marta Gil Rossi in Gruppo specchio"),
+        ("changed", "WG3 seat of Marta Gil Rossi in Gruppo specchio"),
+    ]
+    # The seat's first version in Italy still pointed at Spain's group: neither that
+    # group's name nor the seat's earlier Spanish version is shown.
+    moved_in = seats[2]
+    assert moved_in.earlier_unknown
+    assert changes(moved_in)["mirror group"] == ("", "Gruppo specchio")
+    assert changes(seats[1]) == {"role": ("Expert", "Coordinator")}
+    arrived = only(entries, "expert")[-1]
+    assert arrived.earlier_unknown
+    shown = _everything_shown(entries)
+    assert "Grupo espejo" not in shown and "ISCIII" not in shown
+
+
+def test_a_seat_pointing_at_another_countrys_group_does_not_name_it(cast):
+    expert = ExpertFactory(country=cast.it, name="Luca Neri")
+    it_group = MirrorGroupFactory(country=cast.it, name="Gruppo specchio")
+    es_group = MirrorGroupFactory(country=cast.es, name="Grupo espejo")
+    seat = MembershipFactory(expert=expert, working_group=None, mirror_group=it_group)
+    expert.country = cast.es
+    save_as(expert, cast.staff)
+    seat.role = Membership.Role.COORDINATOR  # written in Spain, still in Italy's group
+    save_as(seat, cast.staff)
+    seat.mirror_group = es_group
+    save_as(seat, cast.rep_es)
+
+    regrouped, coordinator = only(entries_of(cast.es), "membership")
+
+    other = "a mirror group of another country"
+    assert coordinator.label == f"seat of Luca Neri (working group unknown) in {other}"
+    assert changes(coordinator)["mirror group"] == ("", other)
+    assert regrouped.label == "seat of Luca Neri (working group unknown) in Grupo espejo"
+    assert changes(regrouped) == {"mirror group": (other, "Grupo espejo")}
+    assert "Gruppo" not in _everything_shown(entries_of(cast.es))
+
+
+def test_a_group_moved_away_is_named_as_it_was_in_the_country(cast):
+    expert = ExpertFactory(country=cast.es, name="Pilar Soto")
+    group = MirrorGroupFactory(country=cast.es, name="Grupo espejo")
+    MembershipFactory(expert=expert, working_group=None, mirror_group=group)
+    group.country, group.name = cast.it, "Gruppo specchio"
+    save_as(group, cast.staff)
+
+    entries = entries_of(cast.es)
+
+    (seat,) = only(entries, "membership")
+    assert seat.label == "seat of Pilar Soto (working group unknown) in Grupo espejo"
+    assert "Gruppo" not in _everything_shown(entries)
+
+
+def test_an_expert_who_came_back_shows_both_times_in_the_country(cast):
+    expert, seat, es_group, _ = _move_expert_to_italy(cast)
+    expert.country, expert.name = cast.es, "Marta Gil"
+    save_as(expert, cast.staff)
+    seat.mirror_group = es_group
+    save_as(seat, cast.rep_es)
+
+    seats = only(entries_of(cast.es), "membership")
+
+    assert [(e.action, e.label) for e in seats] == [
+        ("changed", "WG3 seat of Marta Gil in Grupo espejo"),
+        ("created", "WG3 seat of Marta Gil in Grupo espejo"),
+    ]
+    # Compared with its last version in Spain: the role set in Italy is what it is now.
+    assert changes(seats[0]) == {"role": ("Expert", "Coordinator")}
+    assert "WG5" not in _everything_shown(entries_of(cast.es))
+
+
+def test_answers_of_a_response_moved_away_stay_out(cast):
+    survey = SurveyFactory(slug="nmg-survey-2022")
+    response = ResponseFactory(survey=survey, country=cast.es)
+    answer = AnswerFactory(response=response, text="Respuesta de España")
+    response.country = cast.it
+    save_as(response, cast.staff)
+    answer.text = "Risposta dell'Italia"
+    save_as(answer, cast.rep_it)
+    AnswerFactory(response=response, text="Seconda risposta")
+
+    es_entries = entries_of(cast.es)
+    it_entries = entries_of(cast.it)
+
+    assert [(e.action, changes(e)) for e in only(es_entries, "answer")] == [
+        ("created", {"text": ("", "Respuesta de España")})
+    ]
+    assert "Risposta" not in _everything_shown(es_entries)
+    it_answers = only(it_entries, "answer")
+    assert [e.action for e in it_answers] == ["created", "changed"]
+    assert it_answers[1].earlier_unknown
+    assert "España" not in _everything_shown(it_entries)
+
+
 def test_newest_first_and_limit_respected(cast):
     experts = [ExpertFactory(country=cast.es, name=f"Expert {n:02}") for n in range(5)]
     for expert in experts:
@@ -361,6 +506,24 @@ def test_query_count_does_not_grow_with_the_history(cast, size, django_assert_nu
 
     assert len(only(entries, "expert")) == 2 * size + 1
     assert len(only(entries, "answer")) == 2 * size
+
+
+@pytest.mark.parametrize("size", [2, 10])
+def test_query_count_does_not_grow_with_records_moved_away(cast, size, django_assert_num_queries):
+    _fill_history(cast.es, size=size, user=cast.rep_es)
+    it_group = MirrorGroupFactory(country=cast.it)
+    for expert in Expert.objects.filter(country=cast.es):
+        expert.country = cast.it
+        save_as(expert, cast.staff)
+        for seat in expert.memberships.all():
+            seat.mirror_group = it_group
+            save_as(seat, cast.staff)
+
+    with django_assert_num_queries(HISTORY_QUERIES):
+        entries = entries_of(cast.es)
+
+    assert len(only(entries, "expert")) == 2 * size + 1
+    assert len(only(entries, "membership")) == 2 * size + 1
 
 
 # The page
