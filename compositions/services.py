@@ -7,6 +7,7 @@ matches people and seats in Python dictionaries, and writes (with history) in ba
 number of queries does not grow with the number of rows until the batches fill.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -157,6 +158,26 @@ class _Plan:
         return summary
 
 
+class PlanChanged(Exception):
+    """The import would now make other changes than the preview the user confirmed;
+    `summary` is the new preview (a dry run). Nothing was written."""
+
+    def __init__(self, summary: ImportSummary):
+        self.summary = summary
+        super().__init__("The composition changed since the preview.")
+
+
+def plan_fingerprint(summary: ImportSummary) -> str:
+    """A digest of every change an import makes (or would make): equal digests, equal plans."""
+    digest = hashlib.sha256()
+    # Sorted: the plan is the set of changes, whatever order the database listed records in.
+    for entry in sorted(
+        "\x1f".join((c.action, c.model, str(c.line or ""), c.description)) for c in summary.changes
+    ):
+        digest.update(entry.encode() + b"\x1e")
+    return digest.hexdigest()
+
+
 @transaction.atomic
 def import_composition(
     *,
@@ -166,6 +187,7 @@ def import_composition(
     dry_run: bool = False,
     user=None,
     only_countries=None,
+    previewed: str | None = None,
 ) -> ImportSummary:
     """Upsert the experts and memberships of a composition file (CSV or XLSX).
 
@@ -174,6 +196,9 @@ def import_composition(
     acting through the web (their countries only); None is the trusted command line.
     `only_countries` (Country objects), when given, refuses every row of another country,
     even one the user may edit: a country's own upload page imports that country alone.
+    `previewed`, when given, is the `plan_fingerprint` of the preview the user confirmed:
+    if the registry changed since so that the import would now make other changes, it
+    raises PlanChanged with the new preview and writes nothing.
     Raises ImportFailed with every problem of the file; then nothing is written.
     """
     table = read_table(
@@ -206,6 +231,10 @@ def import_composition(
         replace=replace,
         lookups=_Lookups.from_widgets(widgets),
     )
+    if previewed is not None:
+        preview = plan.summary(dry_run=True)
+        if plan_fingerprint(preview) != previewed:
+            raise PlanChanged(preview)
     if not dry_run:
         _write(plan, user=user, reason=f"composition import: {filename}"[:100])
     return plan.summary(dry_run=dry_run)
@@ -732,11 +761,22 @@ def update_expert(
 
 
 @transaction.atomic
-def remove_expert(*, user, expert: Expert) -> None:
-    """Delete an expert and, with them, their seats (both kept in the history)."""
+def remove_expert(*, user, expert: Expert, version: str) -> None:
+    """Delete an expert and, with them, their seats (both kept in the history), if nobody
+    saved the expert since `version` (the version the confirmation page showed).
+
+    Raises PermissionDenied, or EditConflict when the expert changed meanwhile; then
+    nothing is removed.
+    """
     _check_may_edit(user, expert.country)
+    current = lock_unchanged(
+        Expert.objects.filter(country_id=expert.country_id),
+        pk=expert.pk,
+        version=version,
+        label=f"The expert “{expert.name}”",
+    )
     # The cascade sends a signal per seat, so each removal is in the history with its user.
-    Expert.objects.filter(pk=expert.pk).delete()
+    current.delete()
 
 
 def _check_may_edit(user, country) -> None:

@@ -27,7 +27,7 @@ from compositions.models import Expert
 from compositions.selectors import composition_export, composition_template_xlsx
 from nmg_registry import permissions
 from nmg_registry.admin_imports import PREVIEW_CHANGES_SHOWN
-from nmg_registry.concurrency import EditConflict
+from nmg_registry.concurrency import EditConflict, version_of
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.models import Country, PendingImport, StakeholderType, WorkingGroup
 from nmg_registry.services import PENDING_IMPORT_LIFETIME, stage_import
@@ -174,11 +174,12 @@ def _expert_form(request, country, *, expert):
                     removed_seat_ids=removed,
                 )
         except EditConflict as conflict:
+            if getattr(conflict, "removed", False):
+                return _removed_meanwhile(request, country, expert, "nothing was saved")
             form, formset = _bound_to_current(request, country, expert.pk)
             form.add_error(None, conflict.message)
         except Expert.DoesNotExist:
-            messages.error(request, f"“{expert.name}” was removed meanwhile; nothing was saved.")
-            return redirect("compositions:experts", code=country.code)
+            return _removed_meanwhile(request, country, expert, "nothing was saved")
         except ValidationError as exc:
             add_expert_errors(form, formset, exc)
         else:
@@ -188,6 +189,11 @@ def _expert_form(request, country, *, expert):
                 messages.success(request, f"Expert “{saved.name}” saved.")
             return redirect("compositions:experts", code=country.code)
     return _render_expert_form(request, country, form, formset, expert=expert)
+
+
+def _removed_meanwhile(request, country, expert, outcome: str):
+    messages.error(request, f"“{expert.name}” was removed meanwhile; {outcome}.")
+    return redirect("compositions:experts", code=country.code)
 
 
 def _bound_to_current(request, country, pk):
@@ -223,20 +229,41 @@ def _render_expert_form(request, country, form, formset, *, expert):
 @require_http_methods(["GET", "POST"])
 @_country_page(edit=True)
 def expert_delete(request, country, pk):
-    """Asks to confirm, then removes the expert and their seats."""
+    """Asks to confirm, then removes the expert and their seats, if nobody changed the
+    expert since the confirmation page showed them."""
     expert = _expert_or_404(request, country, pk)
+    conflict = None
     if request.method == "POST":
-        services.remove_expert(user=request.user, expert=expert)
-        messages.success(request, f"Expert “{expert.name}” and their seats removed.")
-        return redirect("compositions:experts", code=country.code)
+        try:
+            services.remove_expert(
+                user=request.user, expert=expert, version=request.POST.get("version", "")
+            )
+        except EditConflict as exc:
+            if getattr(exc, "removed", False):
+                return _removed_meanwhile(request, country, expert, "there is nothing to remove")
+            conflict = (
+                exc.summary + " Nothing was removed. The page now shows the expert as they "
+                "are: confirm again to remove them."
+            )
+            expert = _expert_or_404(request, country, pk)  # as they are now
+        except Expert.DoesNotExist:
+            return _removed_meanwhile(request, country, expert, "there is nothing to remove")
+        else:
+            messages.success(request, f"Expert “{expert.name}” and their seats removed.")
+            return redirect("compositions:experts", code=country.code)
     return render(
         request,
         "compositions/expert_confirm_delete.html",
-        {"country": country, "expert": expert},
+        {
+            "country": country,
+            "expert": expert,
+            "version": version_of(expert),
+            "conflict": conflict,
+        },
     )
 
 
-def _import_for_page(*, user, country, data, filename, replace, dry_run):
+def _import_for_page(*, user, country, data, filename, replace, dry_run, previewed=None):
     """The composition import as the country's page runs it: that country's rows alone."""
     return services.import_composition(
         data=data,
@@ -245,6 +272,7 @@ def _import_for_page(*, user, country, data, filename, replace, dry_run):
         dry_run=dry_run,
         user=user,
         only_countries=[country],
+        previewed=previewed,
     )
 
 
@@ -275,7 +303,11 @@ def composition_upload(request, country):
                 kind=PendingImport.Kind.COMPOSITION,
                 filename=upload.name,
                 data=data,
-                options={"replace": replace, "country": country.code},
+                options={
+                    "replace": replace,
+                    "country": country.code,
+                    "plan": services.plan_fingerprint(summary),
+                },
             )
             context.update(_preview_context(summary), pending=pending, form=None)
     return render(request, "compositions/composition_upload.html", context)
@@ -319,7 +351,22 @@ def composition_upload_confirm(request, country, pending_id):
             filename=pending.filename,
             replace=bool(pending.options.get("replace")),
             dry_run=False,
+            previewed=pending.options.get("plan", ""),
         )
+    except services.PlanChanged as changed:
+        # Someone changed the composition since the preview: the user sees the changes the
+        # import would now make and confirms those, or not.
+        pending.options = {**pending.options, "plan": services.plan_fingerprint(changed.summary)}
+        pending.save(update_fields=["options"])
+        context = {
+            "country": country,
+            "form": None,
+            "errors": [],
+            "pending": pending,
+            "plan_changed": True,
+            **_preview_context(changed.summary),
+        }
+        return render(request, "compositions/composition_upload.html", context)
     except ImportFailed as failed:
         # The registry changed since the preview in a way that makes the file invalid.
         context = {

@@ -38,6 +38,14 @@ def limit_to_round(form_class, survey_id):
         )
 
 
+def touch_responses(request, response_ids) -> None:
+    """Give the responses a new version (their `updated_at`) after a change to their answers,
+    saved with its history row, so a conflict names who made the change."""
+    for response in Response.objects.filter(pk__in=response_ids):
+        response._history_user = request.user
+        response.save(update_fields=["updated_at"])
+
+
 class QuestionInline(PolicyInline, admin.TabularInline):
     model = Question
     fields = ("order", "code", "section", "kind", "text")
@@ -387,6 +395,24 @@ class AnswerAdmin(PolicyHistoryAdmin):
 
     def visible_to(self, user, queryset):
         return permissions.answers_visible_to(user, queryset)
+
+    # An answer is part of its response, whose version the answer form carries: changing
+    # an answer here gives the response a new version, so a form opened before refuses to
+    # save over the correction.
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        touch_responses(request, [obj.response_id])
+
+    def delete_model(self, request, obj):
+        response_id = obj.response_id
+        super().delete_model(request, obj)
+        touch_responses(request, [response_id])
+
+    def delete_queryset(self, request, queryset):
+        response_ids = set(queryset.values_list("response_id", flat=True))
+        super().delete_queryset(request, queryset)
+        touch_responses(request, response_ids)
 
     def get_readonly_fields(self, request, obj=None):
         return ("response", "question") if obj is not None else ()

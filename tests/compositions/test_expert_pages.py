@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from compositions import services
+from compositions import selectors, services
 from compositions.models import Expert, Membership
 from nmg_registry.concurrency import version_of
 from tests import factories
@@ -563,13 +563,85 @@ def test_remove_asks_then_deletes_the_expert_and_their_seats(
     assert "Remove Ana García?" in text(confirm) and "WG3 expert" in text(confirm)
     assert Expert.objects.filter(pk=ana.pk).exists()
 
-    response = client.post(delete_url(ana), follow=True)
+    response = client.post(delete_url(ana), {"version": version_on(confirm)}, follow=True)
 
     assert not Expert.objects.filter(pk=ana.pk).exists()
     assert not Membership.objects.filter(expert_id=ana.pk).exists()
     assert "Expert “Ana García” and their seats removed." in text(response)
     assert response.redirect_chain[-1][0] == experts_url()
     assert Membership.history.filter(history_type="-").count() == 2
+
+
+def version_on(page) -> str:
+    match = re.search(r'name="version" value="([^"]*)"', page.content.decode())
+    return html.unescape(match.group(1)) if match else ""
+
+
+def test_removing_an_expert_changed_since_the_confirmation_page_is_refused(client, cast):
+    ana = expert(name="Ana García", institution="ISCIII", email="ana@example.org")
+    seat(ana, 3)
+    client.force_login(cast.rep_es)
+    confirm = client.get(delete_url(ana))
+    client.force_login(factories.make_representative("colleague", "ES"))
+    renamed = client.post(
+        edit_url(ana), form_data(version=version_of(ana), name="Ana García López")
+    )
+    assert renamed.status_code == 302
+    client.force_login(cast.rep_es)
+
+    refused = client.post(delete_url(ana), {"version": version_on(confirm)})
+
+    page = text(refused)
+    assert refused.status_code == 200
+    assert Expert.objects.filter(pk=ana.pk, name="Ana García López").exists()
+    assert ana.memberships.count() == 1
+    assert 'role="alert"' in refused.content.decode()
+    assert "was changed by colleague" in page and "“Ana García” → “Ana García López”" in page
+    assert "Nothing was removed" in page
+    # The page shows the expert as they are now, with their current version.
+    assert "Remove Ana García López?" in page
+    ana.refresh_from_db()
+    assert version_on(refused) == version_of(ana)
+    removed = client.post(delete_url(ana), {"version": version_on(refused)}, follow=True)
+    assert not Expert.objects.filter(pk=ana.pk).exists()
+    assert "Expert “Ana García López” and their seats removed." in text(removed)
+
+
+def test_removing_without_the_pages_version_removes_nothing(client, cast):
+    ana = expert(name="Ana García")
+    client.force_login(cast.rep_es)
+
+    refused = client.post(delete_url(ana))
+
+    assert refused.status_code == 200
+    assert "Nothing was removed" in text(refused)
+    assert Expert.objects.filter(pk=ana.pk).exists()
+
+
+def test_removing_an_expert_removed_meanwhile_is_no_server_error(client, cast, monkeypatch):
+    ana = expert(name="Ana García")
+    client.force_login(cast.rep_es)
+    version = version_of(ana)
+    stale = Expert.objects.select_related("country").get(pk=ana.pk)
+    real = selectors.expert_of_country
+    calls = []
+
+    def removed_after_the_fetch(**kwargs):
+        # The page fetches the expert; then someone removes them before the removal.
+        calls.append(kwargs)
+        if len(calls) == 1:
+            Expert.objects.filter(pk=ana.pk).delete()
+            return stale
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "expert_of_country", removed_after_the_fetch)
+
+    response = client.post(delete_url(ana), {"version": version})
+
+    assert response.status_code == 302
+    assert not Expert.objects.filter(pk=ana.pk).exists()
+    page = text(client.get(response.url))
+    assert "“Ana García” was removed meanwhile; there is nothing to remove." in page
 
 
 # The services behind the pages
@@ -599,5 +671,5 @@ def test_the_services_check_the_policy_themselves(cast):
             user=cast.rep_it, expert=ana, version=version_of(ana), values={"name": "X"}
         )
     with pytest.raises(PermissionDenied):
-        services.remove_expert(user=cast.viewer, expert=ana)
+        services.remove_expert(user=cast.viewer, expert=ana, version=version_of(ana))
     assert list(Expert.objects.values_list("name", flat=True)) == ["Ana García"]

@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from compositions import services
 from compositions.models import Expert, Membership
 from compositions.services import import_composition
+from nmg_registry.concurrency import version_of
 from nmg_registry.models import PendingImport
 from nmg_registry.services import stage_import
 from nmg_registry.tabular import ImportFailed
@@ -122,7 +124,7 @@ def test_replace_previews_and_makes_the_removals(client, cast):
     assert "remove membership Old Expert (ES): WG1, expert" in page
     assert "The file replaces the whole composition of Spain" in page
     pending = PendingImport.objects.get()
-    assert pending.options == {"replace": True, "country": "ES"}
+    assert pending.options["replace"] is True and pending.options["country"] == "ES"
 
     client.post(confirm_url(pending.pk))
 
@@ -236,6 +238,49 @@ def test_confirm_shows_the_errors_when_the_registry_changed_since_the_preview(cl
 
     assert response.status_code == 403
     assert Expert.objects.count() == 0
+
+
+def test_confirm_shows_the_new_changes_when_the_composition_changed_since_the_preview(client, cast):
+    ana = factories.ExpertFactory(
+        country=cast.es,
+        name="Ana García",
+        email="ana@example.org",
+        institution="CNIO",
+        position="Researcher",
+        gender="female",
+        region="Madrid",
+        stakeholder_type=None,
+    )
+    client.force_login(cast.rep_es)
+    preview = client.post(UPLOAD_URL, {"file": upload(ANA)})
+    assert "update expert Ana García (ES)" in text(preview)
+    assert "Director" not in text(preview)
+    pending = PendingImport.objects.get()
+    # Meanwhile a colleague sets Ana's position; the file still says "Researcher".
+    colleague = factories.make_representative("colleague", "ES")
+    services.update_expert(
+        user=colleague, expert=ana, version=version_of(ana), values={"position": "Director"}
+    )
+
+    response = client.post(confirm_url(pending.pk))
+
+    page = text(response)
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert (
+        "The composition changed since your preview; check the changes again and confirm." in page
+    )
+    assert "position Director → Researcher" in page and "institution CNIO → ISCIII" in page
+    assert "Confirm import" in page
+    ana.refresh_from_db()
+    assert ana.position == "Director" and ana.institution == "CNIO"
+    assert PendingImport.objects.filter(pk=pending.pk).exists()
+    # Confirming the preview now shown imports the file.
+    confirmed = client.post(confirm_url(pending.pk), follow=True)
+    assert "Imported composition.csv." in text(confirmed)
+    ana.refresh_from_db()
+    assert ana.position == "Researcher" and ana.institution == "ISCIII"
+    assert not PendingImport.objects.exists()
 
 
 def test_confirm_needs_a_post(client, cast):

@@ -11,11 +11,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from nmg_registry.concurrency import EditConflict
+from nmg_registry.concurrency import EditConflict, version_of
 from nmg_registry.models import Country
 from surveys import services
 from surveys.models import Answer, Question, Response, Survey
 from surveys.services import save_response
+from tests.admin_helpers import admin_url
 from tests.factories import (
     AnswerFactory,
     QuestionFactory,
@@ -590,6 +591,59 @@ def test_a_first_response_stored_meanwhile_by_someone_else_is_a_conflict(cast, m
     # The competitor's insert was part of this test's transaction, so it went with the rollback.
     assert not Response.objects.filter(survey=survey).exists()
     assert stored_answers(survey) == {}
+
+
+def staff_corrects_in_the_admin(staff, answer, how):
+    """WP6 staff change (or remove) an answer on its own admin page, or in its response's."""
+    if how == "answer page":
+        return staff.post(
+            admin_url(Answer, "change", answer.pk), {"option": answer.option_id, "text": ""}
+        )
+    if how == "answer removal":
+        return staff.post(admin_url(Answer, "delete", answer.pk), {"post": "yes"})
+    response = Response.objects.get(pk=answer.response_id)
+    return staff.post(
+        admin_url(Response, "change", response.pk),
+        {
+            "survey": response.survey_id,
+            "country": response.country_id,
+            "status": response.status,
+            "version": version_of(response),
+            "answers-TOTAL_FORMS": "1",
+            "answers-INITIAL_FORMS": "1",
+            "answers-MIN_NUM_FORMS": "0",
+            "answers-MAX_NUM_FORMS": "1000",
+            "answers-0-id": answer.pk,
+            "answers-0-response": response.pk,
+            "answers-0-question": answer.question_id,
+            "answers-0-option": answer.option_id,
+            "answers-0-text": "",
+        },
+    )
+
+
+@pytest.mark.parametrize("how", ["answer page", "answer removal", "response page"])
+def test_a_correction_made_in_the_admin_is_not_overwritten_by_a_form_opened_before(cast, how):
+    survey = make_round()
+    rep = signed_in(cast.rep_es)
+    post_answers(rep, survey, nmg_stage="planning", wg1_representative="Ana")
+    page = rep.get(answer_url(survey))
+    answer = Answer.objects.get(question__survey=survey, question__code="nmg_stage")
+    answer.option = answer.question.options.get(value="operational")
+    corrected = staff_corrects_in_the_admin(signed_in(cast.staff), answer, how)
+    assert corrected.status_code == 302
+    after_correction = stored_answers(survey)
+
+    clash = post_answers(
+        rep, survey, version=version_on(page), nmg_stage="planning", wg1_representative="Luis"
+    )
+
+    assert clash.status_code == 200
+    html = clash.content.decode()
+    assert "The response of ES to NMG survey 2024 was changed by staff" in html
+    assert "your changes were not saved" in html
+    assert stored_answers(survey) == after_correction
+    assert after_correction.get("nmg_stage") != "planning"
 
 
 # "Rounds to answer"
