@@ -90,9 +90,14 @@ class ExpertAdmin(SpreadsheetImportAdminMixin, PersonalDataPermissions, PolicyHi
     def import_options(self, form):
         return {"replace": form.cleaned_data["replace"]}
 
-    def perform_import(self, *, user, data, filename, options, dry_run):
+    def perform_import(self, *, user, data, filename, options, dry_run, previewed=None):
         return import_composition(
-            data=data, filename=filename, replace=options["replace"], dry_run=dry_run, user=user
+            data=data,
+            filename=filename,
+            replace=options["replace"],
+            dry_run=dry_run,
+            user=user,
+            previewed=previewed,
         )
 
     def export_links(self, request):

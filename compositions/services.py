@@ -7,7 +7,6 @@ matches people and seats in Python dictionaries, and writes (with history) in ba
 number of queries does not grow with the number of rows until the batches fill.
 """
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -28,6 +27,7 @@ from nmg_registry.tabular import (
     ImportSummary,
     Row,
     RowError,
+    check_previewed,
     read_table,
 )
 
@@ -158,26 +158,6 @@ class _Plan:
         return summary
 
 
-class PlanChanged(Exception):
-    """The import would now make other changes than the preview the user confirmed;
-    `summary` is the new preview (a dry run). Nothing was written."""
-
-    def __init__(self, summary: ImportSummary):
-        self.summary = summary
-        super().__init__("The composition changed since the preview.")
-
-
-def plan_fingerprint(summary: ImportSummary) -> str:
-    """A digest of every change an import makes (or would make): equal digests, equal plans."""
-    digest = hashlib.sha256()
-    # Sorted: the plan is the set of changes, whatever order the database listed records in.
-    for entry in sorted(
-        "\x1f".join((c.action, c.model, str(c.line or ""), c.description)) for c in summary.changes
-    ):
-        digest.update(entry.encode() + b"\x1e")
-    return digest.hexdigest()
-
-
 @transaction.atomic
 def import_composition(
     *,
@@ -196,7 +176,7 @@ def import_composition(
     acting through the web (their countries only); None is the trusted command line.
     `only_countries` (Country objects), when given, refuses every row of another country,
     even one the user may edit: a country's own upload page imports that country alone.
-    `previewed`, when given, is the `plan_fingerprint` of the preview the user confirmed:
+    `previewed`, when given, is the fingerprint of the preview the user confirmed:
     if the registry changed since so that the import would now make other changes, it
     raises PlanChanged with the new preview and writes nothing.
     Raises ImportFailed with every problem of the file; then nothing is written.
@@ -232,9 +212,7 @@ def import_composition(
         lookups=_Lookups.from_widgets(widgets),
     )
     if previewed is not None:
-        preview = plan.summary(dry_run=True)
-        if plan_fingerprint(preview) != previewed:
-            raise PlanChanged(preview)
+        check_previewed(plan.summary(dry_run=True), previewed)
     if not dry_run:
         _write(plan, user=user, reason=f"composition import: {filename}"[:100])
     return plan.summary(dry_run=dry_run)

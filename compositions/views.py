@@ -31,7 +31,7 @@ from nmg_registry.concurrency import EditConflict, version_of
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.models import Country, PendingImport, StakeholderType, WorkingGroup
 from nmg_registry.services import PENDING_IMPORT_LIFETIME, stage_import
-from nmg_registry.tabular import ImportFailed
+from nmg_registry.tabular import ImportFailed, PlanChanged
 
 EXPERTS_PER_PAGE = 50
 
@@ -306,7 +306,7 @@ def composition_upload(request, country):
                 options={
                     "replace": replace,
                     "country": country.code,
-                    "plan": services.plan_fingerprint(summary),
+                    "plan": summary.fingerprint(),
                 },
             )
             context.update(_preview_context(summary), pending=pending, form=None)
@@ -353,10 +353,10 @@ def composition_upload_confirm(request, country, pending_id):
             dry_run=False,
             previewed=pending.options.get("plan", ""),
         )
-    except services.PlanChanged as changed:
+    except PlanChanged as changed:
         # Someone changed the composition since the preview: the user sees the changes the
         # import would now make and confirms those, or not.
-        pending.options = {**pending.options, "plan": services.plan_fingerprint(changed.summary)}
+        pending.options = {**pending.options, "plan": changed.summary.fingerprint()}
         pending.save(update_fields=["options"])
         context = {
             "country": country,

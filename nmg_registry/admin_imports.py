@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from nmg_registry import permissions
 from nmg_registry.models import PendingImport
 from nmg_registry.services import stage_import
-from nmg_registry.tabular import ImportFailed, ImportSummary
+from nmg_registry.tabular import ImportFailed, ImportSummary, PlanChanged
 
 PREVIEW_CHANGES_SHOWN = 500
 
@@ -53,7 +53,10 @@ class SpreadsheetImportAdminMixin:
         """The form's options as JSON-able values, stored with the pending upload."""
         return {}
 
-    def perform_import(self, *, user, data, filename, options, dry_run) -> ImportSummary:
+    def perform_import(
+        self, *, user, data, filename, options, dry_run, previewed=None
+    ) -> ImportSummary:
+        """Run the import service; `previewed` is the fingerprint of the confirmed preview."""
         raise NotImplementedError
 
     def export_links(self, request) -> list[dict]:
@@ -126,10 +129,19 @@ class SpreadsheetImportAdminMixin:
                 filename=pending.filename,
                 options=pending.options,
                 dry_run=dry_run,
+                # A confirmation applies the plan it was shown, or nothing.
+                previewed=None if dry_run else request.POST.get("plan", ""),
             )
         except ImportFailed as failed:
             # The database changed since the preview in a way that makes the file invalid.
             return self._render(request, pending=pending, errors=failed.errors)
+        except PlanChanged as changed:
+            messages.warning(
+                request,
+                "The registry changed since your preview; check the changes again and confirm. "
+                "Nothing was written.",
+            )
+            return self._render(request, pending=pending, summary=changed.summary)
         if dry_run:
             return self._render(request, pending=pending, summary=summary)
         pending.delete()
@@ -158,6 +170,7 @@ class SpreadsheetImportAdminMixin:
             "summary": summary,
             "errors": errors,
             "changes": changes[:PREVIEW_CHANGES_SHOWN],
+            "plan": summary.fingerprint() if summary else "",
             "changes_not_shown": max(0, len(changes) - PREVIEW_CHANGES_SHOWN),
             "upload_url": self._url("import"),
             "changelist_url": self._url("changelist"),

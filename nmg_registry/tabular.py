@@ -7,6 +7,7 @@ rules for encodings, headers, line numbers and formula neutralisation live in on
 
 import csv
 import datetime
+import hashlib
 import io
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -98,6 +99,32 @@ class ImportSummary:
         ]
         prefix = "Dry run, nothing written. " if self.dry_run else ""
         return prefix + "; ".join(parts)
+
+    def fingerprint(self) -> str:
+        """A digest of every change: equal digests, equal plans. The confirmation of an
+        upload hands back the fingerprint of the preview the user saw."""
+        digest = hashlib.sha256()
+        # Sorted: the plan is the set of changes, whatever order the database listed rows in.
+        for entry in sorted(
+            "\x1f".join((c.action, c.model, str(c.line or ""), c.description)) for c in self.changes
+        ):
+            digest.update(entry.encode() + b"\x1e")
+        return digest.hexdigest()
+
+
+class PlanChanged(Exception):
+    """The import would now make other changes than the preview the user confirmed;
+    `summary` is the new preview (a dry run). Nothing was written."""
+
+    def __init__(self, summary: ImportSummary):
+        self.summary = summary
+        super().__init__("The registry changed since the preview.")
+
+
+def check_previewed(summary: ImportSummary, previewed: str | None) -> None:
+    """Raise PlanChanged unless the plan is the one previewed (None: no preview to match)."""
+    if previewed is not None and summary.fingerprint() != previewed:
+        raise PlanChanged(summary)
 
 
 @dataclass(frozen=True)

@@ -344,12 +344,17 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
     def import_options(self, form):
         return {"survey": form.cleaned_data["survey"].slug}
 
-    def perform_import(self, *, user, data, filename, options, dry_run):
+    def perform_import(self, *, user, data, filename, options, dry_run, previewed=None):
         survey = Survey.objects.filter(slug=options["survey"]).first()
         if survey is None:
             raise ImportFailed([RowError(f"the round {options['survey']} no longer exists")])
         return import_survey(
-            survey=survey, data=data, filename=filename, dry_run=dry_run, user=user
+            survey=survey,
+            data=data,
+            filename=filename,
+            dry_run=dry_run,
+            user=user,
+            previewed=previewed,
         )
 
     def get_queryset(self, request):

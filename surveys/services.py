@@ -30,6 +30,7 @@ from nmg_registry.tabular import (
     Row,
     RowError,
     Table,
+    check_previewed,
     read_table,
 )
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
@@ -51,6 +52,7 @@ def import_survey(
     filename: str,
     dry_run: bool = False,
     user=None,
+    previewed: str | None = None,
 ) -> ImportSummary:
     """Store a responses file as the submitted responses of `survey` (DESIGN section 5).
 
@@ -59,6 +61,8 @@ def import_survey(
     stored data is not saved again, so importing a file twice changes nothing. `user` None
     is the command line; staff may write to a round in any status, anyone else only where
     the policy lets them answer. The queries are the same few whatever the number of rows.
+    `previewed`, when given, is the fingerprint of the preview the user confirmed: if the
+    import would now make other changes, PlanChanged carries the new preview.
     """
     resource = SurveyResponseResource.for_survey(survey, country_index=Country.objects.code_index())
     table, header_errors = _read_responses_file(
@@ -77,6 +81,7 @@ def import_survey(
     )
     for row in rows:
         plan.add_row(row, stored.get(row.country.pk))
+    check_previewed(plan.summary, previewed)
     if not dry_run:
         plan.write()
     return plan.summary

@@ -1,5 +1,7 @@
 """The admin's spreadsheet imports: upload, preview of every change, confirm; only staff."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -18,6 +20,13 @@ ANA = (
     "ana@example.org"
 )
 BAD = "XX,14,chair,,ISCIII,,Researcher,female,Madrid,ana@"
+
+
+def previewed_plan(page) -> dict:
+    """The confirmation form's hidden fingerprint of the changes the preview shows."""
+    match = re.search(r'name="plan" value="([0-9a-f]{64})"', page.content.decode())
+    assert match, "the preview carries the fingerprint of its plan"
+    return {"plan": match.group(1)}
 
 
 def upload(content: str, name="composition.csv"):
@@ -50,7 +59,9 @@ def test_upload_shows_a_preview_and_writes_nothing_until_confirmed(staff_client)
     assert not Expert.objects.exists()
     assert PendingImport.objects.get().filename == "composition.csv"
 
-    confirmed = staff_client.post(response.redirect_chain[-1][0], follow=True)
+    confirmed = staff_client.post(
+        response.redirect_chain[-1][0], previewed_plan(response), follow=True
+    )
 
     assert Expert.objects.get().name == "Ana García"
     assert not PendingImport.objects.exists()
@@ -87,10 +98,59 @@ def test_a_pending_upload_is_confirmed_from_the_database_by_any_worker(client, c
         options={"replace": False},
     )
     client.force_login(cast.staff)
+    preview = client.get(admin_url(Expert, "import_confirm", pending.pk))
 
-    client.post(admin_url(Expert, "import_confirm", pending.pk))
+    client.post(admin_url(Expert, "import_confirm", pending.pk), previewed_plan(preview))
 
     assert Expert.objects.filter(name="Ana García").exists()
+
+
+def test_a_confirmation_refuses_a_plan_that_changed_since_the_preview(staff_client, cast):
+    pending = stage_import(
+        user=cast.staff,
+        kind=PendingImport.Kind.COMPOSITION,
+        filename="c.csv",
+        data=f"{HEADER}\n{ANA}\n".encode(),
+        options={"replace": False},
+    )
+    url = admin_url(Expert, "import_confirm", pending.pk)
+    preview = staff_client.get(url)
+    assert "create expert" in preview.content.decode().lower()
+    # Meanwhile someone enters Ana by hand, with another position: the file would now update.
+    factories.ExpertFactory(
+        country=cast.es,
+        name="Ana García",
+        institution="ISCIII",
+        email="ana@example.org",
+        position="Director",
+    )
+
+    refused = staff_client.post(url, previewed_plan(preview), follow=True)
+
+    page = refused.content.decode()
+    assert "The registry changed since your preview" in page
+    assert "Director" in page  # the new preview shows the update it would now make
+    assert Expert.objects.get().position == "Director"
+    assert PendingImport.objects.filter(pk=pending.pk).exists()
+
+    staff_client.post(url, previewed_plan(refused))
+    assert Expert.objects.get().position == "Researcher"
+
+
+def test_a_confirmation_without_the_previewed_plan_writes_nothing(staff_client, cast):
+    pending = stage_import(
+        user=cast.staff,
+        kind=PendingImport.Kind.COMPOSITION,
+        filename="c.csv",
+        data=f"{HEADER}\n{ANA}\n".encode(),
+        options={"replace": False},
+    )
+
+    response = staff_client.post(admin_url(Expert, "import_confirm", pending.pk))
+
+    assert response.status_code == 200
+    assert "The registry changed since your preview" in response.content.decode()
+    assert not Expert.objects.exists()
 
 
 def test_nobody_else_can_confirm_a_users_pending_upload(client, cast):
@@ -138,7 +198,7 @@ def test_survey_responses_import_into_the_chosen_round(staff_client):
         follow=True,
     )
     assert "Preview of responses.csv" in response.content.decode()
-    staff_client.post(response.redirect_chain[-1][0])
+    staff_client.post(response.redirect_chain[-1][0], previewed_plan(response))
 
     greece = Response.objects.get(survey=survey, country__code="EL")
     assert greece.status == Response.Status.SUBMITTED
