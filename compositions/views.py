@@ -32,6 +32,7 @@ from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.models import Country, PendingImport, StakeholderType, WorkingGroup
 from nmg_registry.services import PENDING_IMPORT_LIFETIME, stage_import
 from nmg_registry.tabular import ImportFailed, PlanChanged
+from nmg_registry.views import country_or_404
 
 EXPERTS_PER_PAGE = 50
 
@@ -79,13 +80,7 @@ def _country_page(*, edit: bool):
     def decorator(view):
         @wraps(view)
         def wrapped(request, code, *args, **kwargs):
-            try:
-                country = Country.objects.resolve(code)
-            except Country.DoesNotExist as exc:
-                raise Http404(
-                    f"The address names an {exc}: the registry has no such country. Use the "
-                    "two-letter EU or ISO code of a country, such as ES, EL or GR."
-                ) from None
+            country = country_or_404(code)
             allowed = permissions.can_edit_experts if edit else permissions.can_read_experts
             if not allowed(request.user, country):
                 raise PermissionDenied(f"You may not see or change the experts of {country.name}.")

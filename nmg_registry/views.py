@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
-from django.template.defaultfilters import capfirst, pluralize
+from django.template.defaultfilters import pluralize
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -105,21 +105,23 @@ def api_token_revoke(request, token_id):
 HISTORY_LIMIT = 200
 
 
+def country_or_404(code: str) -> Country:
+    """The country an address names by its EU or ISO code, in any case; else a 404 naming it."""
+    try:
+        return Country.objects.resolve(code)
+    except Country.DoesNotExist as exc:
+        raise Http404(
+            f"The registry has no such country ({exc}). Countries are named by their EU code "
+            "(EL, UK) or their ISO code (GR, GB), in any letter case."
+        ) from None
+
+
 def country_from_code(view):
-    """Hands the view the country named by the URL's code (EU or ISO, any case); an unknown
-    code gets a 404 page naming it."""
+    """Hands the view the country named by the URL's code instead of the code."""
 
     @wraps(view)
     def wrapper(request, code, *args, **kwargs):
-        try:
-            country = Country.objects.resolve(code)
-        except Country.DoesNotExist as exc:
-            raise Http404(
-                f"{capfirst(str(exc))}: the registry has no country with that code. "
-                "Countries are named by their EU code (EL, UK) or their ISO code (GR, GB), "
-                "in any letter case."
-            ) from None
-        return view(request, country, *args, **kwargs)
+        return view(request, country_or_404(code), *args, **kwargs)
 
     return wrapper
 

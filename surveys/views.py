@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from nmg_registry import permissions
 from nmg_registry.concurrency import EditConflict
 from nmg_registry.downloads import check_file_format, spreadsheet_response
-from nmg_registry.models import Country
+from nmg_registry.views import country_or_404
 from surveys import selectors, services
 from surveys.forms import ResponseForm
 from surveys.models import Response, Survey
@@ -49,9 +49,9 @@ def answer(request, slug, code):
     read-only otherwise."""
     try:
         survey = selectors.survey_by_slug(slug=slug)
-        country = Country.objects.resolve(code)
-    except (Survey.DoesNotExist, Country.DoesNotExist) as exc:
+    except Survey.DoesNotExist as exc:
         raise Http404(str(exc)) from None
+    country = country_or_404(code)
     if not permissions.can_open_answer_page(request.user, country):
         raise PermissionDenied(f"Only {country.name}'s representatives answer for it.")
     if not selectors.survey_invites(survey=survey, country=country):

@@ -29,6 +29,17 @@ def previewed_plan(page) -> dict:
     return {"plan": match.group(1)}
 
 
+def staged_by(user) -> PendingImport:
+    """Ana's row, uploaded by `user` and waiting for confirmation."""
+    return stage_import(
+        user=user,
+        kind=PendingImport.Kind.COMPOSITION,
+        filename="c.csv",
+        data=f"{HEADER}\n{ANA}\n".encode(),
+        options={"replace": False},
+    )
+
+
 def upload(content: str, name="composition.csv"):
     return SimpleUploadedFile(name, content.encode("utf-8"), content_type="text/csv")
 
@@ -90,13 +101,7 @@ def test_every_error_is_listed_and_nothing_is_kept(staff_client):
 
 def test_a_pending_upload_is_confirmed_from_the_database_by_any_worker(client, cast):
     # Staged by one process, confirmed through a fresh session as another would.
-    pending = stage_import(
-        user=cast.staff,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="c.csv",
-        data=f"{HEADER}\n{ANA}\n".encode(),
-        options={"replace": False},
-    )
+    pending = staged_by(cast.staff)
     client.force_login(cast.staff)
     preview = client.get(admin_url(Expert, "import_confirm", pending.pk))
 
@@ -106,13 +111,7 @@ def test_a_pending_upload_is_confirmed_from_the_database_by_any_worker(client, c
 
 
 def test_a_confirmation_refuses_a_plan_that_changed_since_the_preview(staff_client, cast):
-    pending = stage_import(
-        user=cast.staff,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="c.csv",
-        data=f"{HEADER}\n{ANA}\n".encode(),
-        options={"replace": False},
-    )
+    pending = staged_by(cast.staff)
     url = admin_url(Expert, "import_confirm", pending.pk)
     preview = staff_client.get(url)
     assert "create expert" in preview.content.decode().lower()
@@ -138,13 +137,7 @@ def test_a_confirmation_refuses_a_plan_that_changed_since_the_preview(staff_clie
 
 
 def test_a_confirmation_without_the_previewed_plan_writes_nothing(staff_client, cast):
-    pending = stage_import(
-        user=cast.staff,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="c.csv",
-        data=f"{HEADER}\n{ANA}\n".encode(),
-        options={"replace": False},
-    )
+    pending = staged_by(cast.staff)
 
     response = staff_client.post(admin_url(Expert, "import_confirm", pending.pk))
 
@@ -154,13 +147,7 @@ def test_a_confirmation_without_the_previewed_plan_writes_nothing(staff_client, 
 
 
 def test_nobody_else_can_confirm_a_users_pending_upload(client, cast):
-    pending = stage_import(
-        user=cast.staff,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="c.csv",
-        data=f"{HEADER}\n{ANA}\n".encode(),
-        options={"replace": False},
-    )
+    pending = staged_by(cast.staff)
     client.force_login(factories.make_staff("other_staff"))
 
     assert client.post(admin_url(Expert, "import_confirm", pending.pk)).status_code == 404

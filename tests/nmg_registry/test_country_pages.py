@@ -182,7 +182,7 @@ def test_an_unknown_country_code_is_a_404_naming_it(client, cast):
     response = client.get("/countries/XX/")
 
     assert response.status_code == 404
-    assert "Unknown country &quot;XX&quot;" in response.content.decode()
+    assert "unknown country &quot;XX&quot;" in response.content.decode()
 
 
 def test_the_configuration_model_follows_the_assessments_rule(client, cast):
