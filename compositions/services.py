@@ -725,12 +725,7 @@ def update_expert(
     Raises EditConflict, PermissionDenied or ValidationError; then nothing is written.
     """
     _check_may_edit(user, expert.country)
-    current = lock_unchanged(
-        Expert.objects.filter(country_id=expert.country_id),
-        pk=expert.pk,
-        version=version,
-        label=f"The expert “{expert.name}”",
-    )
+    current = _lock_expert(expert, version=version)
     _set_values(current, values)
     _validate_expert(current)
     _save_guarded(current)  # also bumps updated_at: seat changes count as a change
@@ -747,14 +742,19 @@ def remove_expert(*, user, expert: Expert, version: str) -> None:
     nothing is removed.
     """
     _check_may_edit(user, expert.country)
-    current = lock_unchanged(
+    current = _lock_expert(expert, version=version)
+    # The cascade sends a signal per seat, so each removal is in the history with its user.
+    current.delete()
+
+
+def _lock_expert(expert: Expert, *, version: str) -> Expert:
+    """The expert, locked, if still at the version the user's page showed (EditConflict if not)."""
+    return lock_unchanged(
         Expert.objects.filter(country_id=expert.country_id),
         pk=expert.pk,
         version=version,
         label=f"The expert “{expert.name}”",
     )
-    # The cascade sends a signal per seat, so each removal is in the history with its user.
-    current.delete()
 
 
 def _check_may_edit(user, country) -> None:
