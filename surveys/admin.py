@@ -73,6 +73,8 @@ class SurveyAdmin(PolicyHistoryAdmin):
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("invited_countries",)
     inlines = (QuestionInline,)
+    # A round's state changes only through the open and close actions, which check it.
+    readonly_fields = ("status",)
 
     def get_queryset(self, request):
         return (

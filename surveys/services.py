@@ -503,15 +503,24 @@ def close_round(*, user, survey: Survey) -> Survey:
     `closes_on` becomes today when empty or later than today (the round closed early); a
     closing date already past stays, as it is the deadline the round announced. An opening
     date later than today becomes today, so that the round never closes before it opens.
-    Refused (ValidationError) for a round that is not open.
+    A draft whose closing date is past is a round held before the registry, entered
+    afterwards for its answers to be imported: it is recorded as closed as it stands.
+    Refused (ValidationError) for a closed round and any other draft.
     """
     _check_may_manage_rounds(user)
     survey = _locked(survey, user=user)
+    today = timezone.localdate()
     if survey.status == Survey.Status.DRAFT:
-        raise ValidationError(f"{survey.title} has not been opened, so it cannot be closed.")
+        if survey.closes_on is None or survey.closes_on >= today:
+            raise ValidationError(
+                f"{survey.title} has not been opened, so it cannot be closed. To record a "
+                "round held in the past, give it its (past) closing date first."
+            )
+        survey.status = Survey.Status.CLOSED
+        survey.save(update_fields=["status"])
+        return survey
     if survey.status == Survey.Status.CLOSED:
         raise ValidationError(f"{survey.title} is already closed.")
-    today = timezone.localdate()
     survey.status = Survey.Status.CLOSED
     if survey.closes_on is None or survey.closes_on > today:
         survey.closes_on = today

@@ -169,7 +169,11 @@ def test_closing_never_leaves_the_round_closing_before_it_opens(cast):
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        ("draft", "Round X has not been opened, so it cannot be closed."),
+        (
+            "draft",
+            "Round X has not been opened, so it cannot be closed. To record a round held in "
+            "the past, give it its (past) closing date first.",
+        ),
         ("closed", "Round X is already closed."),
     ],
 )
@@ -560,3 +564,29 @@ def test_a_refusing_mail_server_is_reported_not_a_crash(client, cast, late_round
         "(relay access denied)" in sent.text
     )
     assert "Reminder sent" not in sent.text
+
+
+def test_a_draft_held_in_the_past_is_recorded_as_closed_as_it_stands(cast):
+    survey = a_round(
+        title="Round 2018",
+        opens_on=datetime.date(2018, 3, 1),
+        closes_on=datetime.date(2018, 6, 30),
+    )
+
+    close_round(user=cast.staff, survey=survey)
+
+    survey.refresh_from_db()
+    assert (survey.status, survey.opens_on, survey.closes_on) == (
+        "closed",
+        datetime.date(2018, 3, 1),
+        datetime.date(2018, 6, 30),
+    )
+
+
+def test_the_admin_changes_a_rounds_state_only_through_its_actions(client, cast):
+    survey = a_round(title="Round X")
+    client.force_login(cast.staff)
+
+    page = client.get(admin_url(Survey, "change", survey.pk)).content.decode()
+
+    assert 'name="status"' not in page
