@@ -7,7 +7,7 @@ from compositions.models import Expert, MembershipRole
 from compositions.services import SeatInput
 from nmg_registry.admin_imports import SpreadsheetUploadForm
 from nmg_registry.concurrency import VersionedFormMixin
-from nmg_registry.models import MirrorGroup, WorkingGroup
+from nmg_registry.models import MirrorGroup, StakeholderType, WorkingGroup
 
 SEAT_PREFIX = "seats"
 
@@ -93,8 +93,20 @@ class SeatForm(forms.Form):
 
 
 class BaseSeatFormSet(forms.BaseFormSet):
-    def __init__(self, *args, country, **kwargs):
-        self.country = country
+    """The seat rows of an expert of `country`: their stored seats (prefetched) when
+    `expert` is given, then blank rows."""
+
+    def __init__(self, *args, country, expert=None, **kwargs):
+        if expert is not None:
+            kwargs["initial"] = [
+                {
+                    "id": m.pk,
+                    "working_group": m.working_group_id,
+                    "mirror_group": m.mirror_group_id,
+                    "role": m.role,
+                }
+                for m in expert.memberships.all()
+            ]
         working_groups = {g.pk: g for g in WorkingGroup.objects.order_by("number")}
         mirror_groups = {g.pk: g for g in MirrorGroup.objects.filter(country=country)}
         kwargs["form_kwargs"] = {
@@ -146,58 +158,24 @@ class BaseSeatFormSet(forms.BaseFormSet):
 SeatFormSet = forms.formset_factory(SeatForm, formset=BaseSeatFormSet, extra=2, can_delete=True)
 
 
-def seat_initial(expert) -> list[dict]:
-    """The formset's rows for the expert's stored seats (prefetched)."""
-    return [
-        {
-            "id": m.pk,
-            "working_group": m.working_group_id,
-            "mirror_group": m.mirror_group_id,
-            "role": m.role,
-        }
-        for m in expert.memberships.all()
-    ]
-
-
-def add_expert_errors(form: ExpertForm, formset: BaseSeatFormSet, exc) -> None:
-    """A service's ValidationError onto the form: fields, non-field errors, and seat rows."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
-        return
-    for name, errors in exc.error_dict.items():
-        if name == "seats":
-            for message in formset.add_service_errors(errors):
-                form.add_error(None, message)
-        else:
-            form.add_error(name if name in form.fields else None, errors)
-
-
-def current_data(form, formset) -> dict:
-    """The values an unbound form and formset show, as the data a browser would post: the
-    form re-bound to the record as it is now (after an edit conflict)."""
-    data = {}
-    for bound in [*form, *formset.management_form, *[f for row in formset for f in row]]:
-        value = bound.value()
-        if value is None or value is False:
-            continue
-        if hasattr(value, "pk"):
-            value = value.pk
-        data[bound.html_name] = "on" if value is True else str(value)
-    return data
-
-
-def prepare_filter_form(filter_form, *, working_groups, stakeholder_types) -> None:
+def prepare_filter_form(filter_form) -> None:
     """Select widgets for the list's filters, whose fields the shared FilterSet defines."""
     fields = filter_form.fields
     fields["working_group"].widget = forms.Select(
         choices=[
             ("", "All working groups"),
-            *[(str(g.number), f"{g.label} {g.name}") for g in working_groups],
+            *[
+                (str(g.number), f"{g.label} {g.name}")
+                for g in WorkingGroup.objects.order_by("number")
+            ],
         ]
     )
     fields["working_group"].label = "Working group"
     fields["stakeholder_type"].widget = forms.Select(
-        choices=[("", "All stakeholder types"), *[(t.slug, t.label) for t in stakeholder_types]]
+        choices=[
+            ("", "All stakeholder types"),
+            *[(t.slug, t.label) for t in StakeholderType.objects.all()],
+        ]
     )
     fields["stakeholder_type"].label = "Stakeholder type"
     fields["q"].widget.input_type = "search"

@@ -1,16 +1,19 @@
-"""Reads of the countries' compositions for exports: the same columns as the import, so an
-export imports back unchanged, and only the experts the permission policy lets the user read.
+"""Reads of the countries' compositions: for exports the same columns as the import, so an
+export imports back unchanged; for a country's pages its experts and its waiting upload.
+Only the experts the permission policy lets the user read.
 """
 
 from collections import defaultdict
 from typing import NamedTuple
 
 from django.db.models import F, Prefetch, Q
+from django.utils import timezone
 
 from compositions.models import Expert, Gender, Membership, MembershipRole
 from compositions.resources import COLUMNS, CompositionResource
 from nmg_registry import permissions
-from nmg_registry.models import StakeholderType, WorkingGroup
+from nmg_registry.models import PendingImport, StakeholderType, WorkingGroup
+from nmg_registry.services import PENDING_IMPORT_LIFETIME
 from nmg_registry.tabular import write_csv, write_xlsx
 
 EXPORT_SHEET = "Composition"
@@ -134,3 +137,14 @@ def expert_of_country(*, user, country, pk: int) -> Expert:
     """One expert of the country, with their seats; Expert.DoesNotExist for an expert of
     another country or one the user may not read."""
     return country_experts(user=user, country=country).get(pk=pk)
+
+
+def waiting_upload(*, country, pk) -> PendingImport | None:
+    """The composition upload `pk` of the country's page while it waits for confirmation:
+    None once it was imported, or expired, or when it was made on another country's page."""
+    return PendingImport.objects.filter(
+        pk=pk,
+        kind=PendingImport.Kind.COMPOSITION,
+        options__country=country.code,
+        created_at__gte=timezone.now() - PENDING_IMPORT_LIFETIME,
+    ).first()

@@ -1,15 +1,12 @@
 """Pages of a country's experts (list, add, edit, remove, composition upload) and the
 downloads of compositions: the experts as a spreadsheet and the blank template."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compositions import selectors, services
@@ -18,10 +15,7 @@ from compositions.forms import (
     CompositionUploadForm,
     ExpertForm,
     SeatFormSet,
-    add_expert_errors,
-    current_data,
     prepare_filter_form,
-    seat_initial,
 )
 from compositions.models import Expert
 from compositions.selectors import composition_export, composition_template_xlsx
@@ -29,10 +23,11 @@ from nmg_registry import permissions
 from nmg_registry.admin_imports import PREVIEW_CHANGES_SHOWN
 from nmg_registry.concurrency import EditConflict, version_of
 from nmg_registry.downloads import check_file_format, spreadsheet_response
-from nmg_registry.models import Country, PendingImport, StakeholderType, WorkingGroup
-from nmg_registry.services import PENDING_IMPORT_LIFETIME, stage_import
+from nmg_registry.forms import submitted_copy
+from nmg_registry.models import Country, PendingImport
+from nmg_registry.services import stage_import
 from nmg_registry.tabular import ImportFailed, PlanChanged
-from nmg_registry.views import country_or_404
+from nmg_registry.views import add_service_errors, country_page
 
 EXPERTS_PER_PAGE = 50
 
@@ -71,24 +66,11 @@ def composition_template(request):
 
 # A country's experts: the list, one expert's form, removal, and the composition upload
 
-
-def _country_page(*, edit: bool):
-    """Views of one country's experts get the country of the URL (EU or ISO code, any case)
-    if the user may read (`edit`: change) its experts; an unknown code is a 404 naming it,
-    anyone else a 403."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, code, *args, **kwargs):
-            country = country_or_404(code)
-            allowed = permissions.can_edit_experts if edit else permissions.can_read_experts
-            if not allowed(request.user, country):
-                raise PermissionDenied(f"You may not see or change the experts of {country.name}.")
-            return view(request, country, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
+# The pages get the country of the URL (EU or ISO code, any case; an unknown one is a 404
+# naming it) if the user may read, or change, its experts; anyone else gets a 403.
+EXPERTS_REFUSAL = "You may not see or change the experts of {country}."
+_experts_page = country_page(permissions.can_read_experts, EXPERTS_REFUSAL)
+_experts_edit_page = country_page(permissions.can_edit_experts, EXPERTS_REFUSAL)
 
 
 def _expert_or_404(request, country: Country, pk: int):
@@ -100,7 +82,7 @@ def _expert_or_404(request, country: Country, pk: int):
 
 @require_GET
 @login_required
-@_country_page(edit=False)
+@_experts_page
 def expert_list(request, country):
     """The country's experts: search, filters, pages of 50, and the ways to change them."""
     data = request.GET.copy()
@@ -109,11 +91,7 @@ def expert_list(request, country):
     filterset = ExpertFilterSet(
         data, queryset=selectors.country_experts(user=request.user, country=country)
     )
-    working_groups = list(WorkingGroup.objects.order_by("number"))
-    stakeholder_types = list(StakeholderType.objects.all())
-    prepare_filter_form(
-        filterset.form, working_groups=working_groups, stakeholder_types=stakeholder_types
-    )
+    prepare_filter_form(filterset.form)
     experts = filterset.qs if filterset.is_valid() else Expert.objects.none()
     page = Paginator(experts, EXPERTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -121,7 +99,6 @@ def expert_list(request, country):
         "compositions/expert_list.html",
         {
             "country": country,
-            "filterset": filterset,
             "filter_form": filterset.form,
             "filtered": any(data.get(name) for name in filterset.form.fields),
             "page": page,
@@ -132,7 +109,7 @@ def expert_list(request, country):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_country_page(edit=True)
+@_experts_edit_page
 def expert_add(request, country):
     """A new expert of the country with their seats."""
     return _expert_form(request, country, expert=None)
@@ -140,7 +117,7 @@ def expert_add(request, country):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_country_page(edit=True)
+@_experts_edit_page
 def expert_edit(request, country, pk):
     """An expert and their seats; a save over someone else's meanwhile is refused."""
     return _expert_form(request, country, expert=_expert_or_404(request, country, pk))
@@ -149,9 +126,8 @@ def expert_edit(request, country, pk):
 def _expert_form(request, country, *, expert):
     """The expert form with the seat rows: a new expert of the country without `expert`."""
     data = request.POST if request.method == "POST" else None
-    initial = seat_initial(expert) if expert is not None else None
     form = ExpertForm(data, instance=expert if expert is not None else Expert(country=country))
-    formset = SeatFormSet(data, initial=initial, country=country)
+    formset = SeatFormSet(data, country=country, expert=expert)
     if data is not None and form.is_valid() and formset.is_valid():
         seats, removed = formset.seats()
         try:
@@ -169,21 +145,32 @@ def _expert_form(request, country, *, expert):
                     removed_seat_ids=removed,
                 )
         except EditConflict as conflict:
-            if getattr(conflict, "removed", False):
+            if conflict.removed:
                 return _removed_meanwhile(request, country, expert, "nothing was saved")
             form, formset = _bound_to_current(request, country, expert.pk)
             form.add_error(None, conflict.message)
-        except Expert.DoesNotExist:
-            return _removed_meanwhile(request, country, expert, "nothing was saved")
         except ValidationError as exc:
-            add_expert_errors(form, formset, exc)
+            _add_expert_errors(form, formset, exc)
         else:
             if expert is None:
                 messages.success(request, f"Expert “{saved.name}” added to {country.name}.")
             else:
                 messages.success(request, f"Expert “{saved.name}” saved.")
             return redirect("compositions:experts", code=country.code)
-    return _render_expert_form(request, country, form, formset, expert=expert)
+    return render(
+        request,
+        "compositions/expert_form.html",
+        {"country": country, "form": form, "formset": formset, "expert": expert},
+    )
+
+
+def _add_expert_errors(form, formset, exc: ValidationError) -> None:
+    """A service's refusal on the form: the seat errors on their rows (or above the form
+    when they name none), the others next to their field."""
+    seat_errors = exc.error_dict.pop("seats", []) if hasattr(exc, "error_dict") else []
+    for message in formset.add_service_errors(seat_errors):
+        form.add_error(None, message)
+    add_service_errors(form, exc)
 
 
 def _removed_meanwhile(request, country, expert, outcome: str):
@@ -194,35 +181,21 @@ def _removed_meanwhile(request, country, expert, outcome: str):
 def _bound_to_current(request, country, pk):
     """The form and seats bound to the record as it is now, with its current version."""
     current = _expert_or_404(request, country, pk)
-    unbound = (
-        ExpertForm(instance=current),
-        SeatFormSet(initial=seat_initial(current), country=country),
-    )
-    data = current_data(*unbound)
+    data = {
+        **submitted_copy(ExpertForm(instance=current)),
+        **submitted_copy(SeatFormSet(country=country, expert=current)),
+    }
     form = ExpertForm(data, instance=current)
-    formset = SeatFormSet(data, initial=seat_initial(current), country=country)
+    formset = SeatFormSet(data, country=country, expert=current)
     # Validated, so that the conflict can be added as the form's error.
-    form.is_valid()
-    formset.is_valid()
+    form.full_clean()
+    formset.full_clean()
     return form, formset
-
-
-def _render_expert_form(request, country, form, formset, *, expert):
-    return render(
-        request,
-        "compositions/expert_form.html",
-        {
-            "country": country,
-            "form": form,
-            "formset": formset,
-            "expert": expert,
-        },
-    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_country_page(edit=True)
+@_experts_edit_page
 def expert_delete(request, country, pk):
     """Asks to confirm, then removes the expert and their seats, if nobody changed the
     expert since the confirmation page showed them."""
@@ -234,15 +207,13 @@ def expert_delete(request, country, pk):
                 user=request.user, expert=expert, version=request.POST.get("version", "")
             )
         except EditConflict as exc:
-            if getattr(exc, "removed", False):
+            if exc.removed:
                 return _removed_meanwhile(request, country, expert, "there is nothing to remove")
             conflict = (
                 exc.summary + " Nothing was removed. The page now shows the expert as they "
                 "are: confirm again to remove them."
             )
             expert = _expert_or_404(request, country, pk)  # as they are now
-        except Expert.DoesNotExist:
-            return _removed_meanwhile(request, country, expert, "there is nothing to remove")
         else:
             messages.success(request, f"Expert “{expert.name}” and their seats removed.")
             return redirect("compositions:experts", code=country.code)
@@ -273,11 +244,10 @@ def _import_for_page(*, user, country, data, filename, replace, dry_run, preview
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@_country_page(edit=True)
+@_experts_edit_page
 def composition_upload(request, country):
     """Upload a composition file: a preview of every change (or every error), then confirm."""
     form = CompositionUploadForm(request.POST or None, request.FILES or None)
-    context = {"country": country, "form": form, "errors": [], "summary": None}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         data, replace = upload.read(), form.cleaned_data["replace"]
@@ -291,53 +261,36 @@ def composition_upload(request, country):
                 dry_run=True,
             )
         except ImportFailed as failed:
-            context.update(errors=failed.errors, filename=upload.name)
-        else:
-            pending = stage_import(
-                user=request.user,
-                kind=PendingImport.Kind.COMPOSITION,
-                filename=upload.name,
-                data=data,
-                options={
-                    "replace": replace,
-                    "country": country.code,
-                    "plan": summary.fingerprint(),
-                },
+            return _upload_page(
+                request, country, form=form, errors=failed.errors, filename=upload.name
             )
-            context.update(_preview_context(summary), pending=pending, form=None)
-    return render(request, "compositions/composition_upload.html", context)
-
-
-def _preview_context(summary) -> dict:
-    changes = summary.changes
-    return {
-        "summary": summary,
-        "changes": changes[:PREVIEW_CHANGES_SHOWN],
-        "changes_not_shown": max(0, len(changes) - PREVIEW_CHANGES_SHOWN),
-    }
+        pending = stage_import(
+            user=request.user,
+            kind=PendingImport.Kind.COMPOSITION,
+            filename=upload.name,
+            data=data,
+            options={"replace": replace, "country": country.code},
+        )
+        return _upload_page(request, country, pending=pending, summary=summary)
+    return _upload_page(request, country, form=form)
 
 
 @login_required
 @require_POST
-@_country_page(edit=True)
+@_experts_edit_page
 def composition_upload_confirm(request, country, pending_id):
-    """Import the previewed file; only its uploader may, and only while it waits."""
-    pending = PendingImport.objects.filter(
-        pk=pending_id, kind=PendingImport.Kind.COMPOSITION
-    ).first()
-    if pending is not None and pending.user_id != request.user.pk:
-        raise PermissionDenied("Only the person who uploaded this file may confirm its import.")
-    if (
-        pending is None
-        or pending.options.get("country") != country.code
-        or pending.created_at < timezone.now() - PENDING_IMPORT_LIFETIME
-    ):
+    """Import the previewed file, if the import would still make the changes the preview
+    showed (else the new preview); only its uploader may, and only while it waits."""
+    pending = selectors.waiting_upload(country=country, pk=pending_id)
+    if pending is None:
         messages.error(
             request,
             "That upload is no longer waiting for confirmation: it was imported already, or "
             "it expired. Upload the file again.",
         )
         return redirect("compositions:upload", code=country.code)
+    if not permissions.can_confirm_import(request.user, pending):
+        raise PermissionDenied("Only the person who uploaded this file may confirm its import.")
     try:
         summary = _import_for_page(
             user=request.user,
@@ -346,32 +299,55 @@ def composition_upload_confirm(request, country, pending_id):
             filename=pending.filename,
             replace=bool(pending.options.get("replace")),
             dry_run=False,
-            previewed=pending.options.get("plan", ""),
+            previewed=request.POST.get("plan", ""),
         )
     except PlanChanged as changed:
         # Someone changed the composition since the preview: the user sees the changes the
         # import would now make and confirms those, or not.
-        pending.options = {**pending.options, "plan": changed.summary.fingerprint()}
-        pending.save(update_fields=["options"])
-        context = {
-            "country": country,
-            "form": None,
-            "errors": [],
-            "pending": pending,
-            "plan_changed": True,
-            **_preview_context(changed.summary),
-        }
-        return render(request, "compositions/composition_upload.html", context)
+        return _upload_page(
+            request, country, pending=pending, summary=changed.summary, plan_changed=True
+        )
     except ImportFailed as failed:
         # The registry changed since the preview in a way that makes the file invalid.
-        context = {
-            "country": country,
-            "form": CompositionUploadForm(),
-            "errors": failed.errors,
-            "filename": pending.filename,
-            "summary": None,
-        }
-        return render(request, "compositions/composition_upload.html", context)
+        return _upload_page(
+            request,
+            country,
+            form=CompositionUploadForm(),
+            errors=failed.errors,
+            filename=pending.filename,
+        )
     pending.delete()
     messages.success(request, f"Imported {pending.filename}. {summary.line()}")
     return redirect("compositions:experts", code=country.code)
+
+
+def _upload_page(
+    request,
+    country,
+    *,
+    form=None,
+    errors=(),
+    filename="",
+    pending=None,
+    summary=None,
+    plan_changed=False,
+):
+    """The upload page: the form (with the file's errors, if any), or the preview of a
+    staged upload with the fingerprint of its plan for the confirmation to hand back."""
+    changes = summary.changes if summary else []
+    return render(
+        request,
+        "compositions/composition_upload.html",
+        {
+            "country": country,
+            "form": form,
+            "errors": errors,
+            "filename": filename,
+            "pending": pending,
+            "summary": summary,
+            "plan": summary.fingerprint() if summary else "",
+            "plan_changed": plan_changed,
+            "changes": changes[:PREVIEW_CHANGES_SHOWN],
+            "changes_not_shown": max(0, len(changes) - PREVIEW_CHANGES_SHOWN),
+        },
+    )

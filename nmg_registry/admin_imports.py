@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -118,9 +119,10 @@ class SpreadsheetImportAdminMixin:
 
     def confirm_import_view(self, request, pending_id):
         self._refuse_unless_staff(request)
-        pending = get_object_or_404(
-            PendingImport, pk=pending_id, user=request.user, kind=self.import_kind
-        )
+        pending = get_object_or_404(PendingImport, pk=pending_id, kind=self.import_kind)
+        if not permissions.can_confirm_import(request.user, pending):
+            # Another person's upload: not even its existence is shown.
+            raise Http404("No upload of yours is waiting with that number.")
         dry_run = request.method != "POST"
         try:
             summary = self.perform_import(

@@ -20,6 +20,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from compositions.models import Expert, Membership
+from nmg_registry.concurrency import FieldChange  # a field's name, its value before and after
 from nmg_registry.models import Country, MirrorGroup, Representative, StakeholderType, WorkingGroup
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
 
@@ -42,16 +43,6 @@ HISTORY_COLUMNS = (
     "history_change_reason",
     "history_user_id",
 )
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field of a change: its name as forms show it, and its value before and after
-    ("" for blank)."""
-
-    field: str
-    before: str
-    after: str
 
 
 @dataclass(frozen=True)

@@ -200,3 +200,9 @@ def can_open_answer_page(user, country) -> bool:
     round status (a round that is not open shows the answers read-only). Whether they may
     change the answers is `can_answer_survey`."""
     return is_registry_staff(user) or represents(user, country)
+
+
+def can_confirm_import(user, pending) -> bool:
+    """A staged upload is imported only by the person who uploaded it and saw its preview,
+    staff included."""
+    return is_signed_in(user) and pending.user_id == user.pk

@@ -74,10 +74,9 @@ def api_tokens_of(*, user) -> UserApiTokens:
 # The countries' pages
 
 
-def country_list(*, queryset=None):
+def country_list():
     """Countries sorted by code, each with its number of mirror groups, in one query."""
-    queryset = Country.objects.all() if queryset is None else queryset
-    return queryset.annotate(group_count=Count("mirror_groups")).order_by("code")
+    return Country.objects.annotate(group_count=Count("mirror_groups")).order_by("code")
 
 
 @dataclass(frozen=True)
@@ -91,11 +90,15 @@ class RepresentativeLine:
 
 @dataclass(frozen=True)
 class CountryProfile:
-    country: Country
+    """What a country's profile page shows besides the country's own fields."""
+
     groups: list[MirrorGroup]
     configuration_model: str  # a key of analytics' CONFIGURATION_MODELS, or "" without groups
-    configuration_model_label: str
     representatives: list[RepresentativeLine] | None  # None: not the reader's to see
+
+    @property
+    def configuration_model_label(self) -> str:
+        return CONFIGURATION_MODELS.get(self.configuration_model, "")
 
 
 def country_representatives(*, country: Country) -> list[RepresentativeLine]:
@@ -129,10 +132,8 @@ def country_profile(*, country: Country, with_representatives: bool) -> CountryP
     groups = country_mirror_groups(country=country)
     model = configuration_model(Counter(group.kind for group in groups)) if groups else ""
     return CountryProfile(
-        country=country,
         groups=groups,
         configuration_model=model,
-        configuration_model_label=CONFIGURATION_MODELS.get(model, ""),
         representatives=country_representatives(country=country) if with_representatives else None,
     )
 
@@ -166,38 +167,38 @@ def countries_kept(*, user) -> list[KeptCountry]:
     if not countries:
         return []
     country_ids = [country.pk for country in countries]
-    surveys = {
-        survey.pk: survey
-        for survey in Survey.objects.filter(status=Survey.Status.OPEN).order_by("closes_on", "slug")
-    }
-    invited: dict[int, list[int]] = defaultdict(list)
-    invitations = Survey.invited_countries.through.objects.filter(
-        survey_id__in=list(surveys), country_id__in=country_ids
-    ).values_list("country_id", "survey_id")
+    surveys = Survey.objects.filter(status=Survey.Status.OPEN).in_bulk()
+    invited: dict[int, list[Survey]] = defaultdict(list)
+    invitations = (
+        Survey.invited_countries.through.objects.filter(
+            survey_id__in=list(surveys), country_id__in=country_ids
+        )
+        .order_by("survey__closes_on", "survey__slug")
+        .values_list("country_id", "survey_id")
+    )
     for country_id, survey_id in invitations:
-        invited[country_id].append(survey_id)
+        invited[country_id].append(surveys[survey_id])
     responses = {
         (r.country_id, r.survey_id): r
         for r in Response.objects.filter(
             survey_id__in=list(surveys), country_id__in=country_ids
         ).only("pk", "country_id", "survey_id", "status", "updated_at", "submitted_at")
     }
-    order = {survey_id: i for i, survey_id in enumerate(surveys)}
-    kept = []
-    for country in countries:
-        rounds = []
-        for survey_id in sorted(invited[country.pk], key=order.__getitem__):
-            response = responses.get((country.pk, survey_id))
-            if response is None:
-                state = RoundState(surveys[survey_id], RoundProgress.NOT_STARTED, None, None)
-            elif response.status == Response.Status.SUBMITTED:
-                state = RoundState(
-                    surveys[survey_id], RoundProgress.SUBMITTED, None, response.submitted_at
-                )
-            else:
-                state = RoundState(
-                    surveys[survey_id], RoundProgress.DRAFT, response.updated_at, None
-                )
-            rounds.append(state)
-        kept.append(KeptCountry(country=country, rounds=rounds))
-    return kept
+    return [
+        KeptCountry(
+            country=country,
+            rounds=[
+                _round_state(survey, responses.get((country.pk, survey.pk)))
+                for survey in invited[country.pk]
+            ],
+        )
+        for country in countries
+    ]
+
+
+def _round_state(survey: Survey, response: Response | None) -> RoundState:
+    if response is None:
+        return RoundState(survey, RoundProgress.NOT_STARTED, None, None)
+    if response.status == Response.Status.SUBMITTED:
+        return RoundState(survey, RoundProgress.SUBMITTED, None, response.submitted_at)
+    return RoundState(survey, RoundProgress.DRAFT, response.updated_at, None)

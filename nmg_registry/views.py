@@ -116,14 +116,33 @@ def country_or_404(code: str) -> Country:
         ) from None
 
 
-def country_from_code(view):
-    """Hands the view the country named by the URL's code instead of the code."""
+def country_page(may, refusal: str):
+    """Hands the view the country named by the URL's code instead of the code, once the
+    policy's `may(user, country)` lets the user in; else a 403 saying `refusal`, in which
+    `{country}` stands for the country's name."""
 
-    @wraps(view)
-    def wrapper(request, code, *args, **kwargs):
-        return view(request, country_or_404(code), *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, code, *args, **kwargs):
+            country = country_or_404(code)
+            if not may(request.user, country):
+                raise PermissionDenied(refusal.format(country=country.name))
+            return view(request, country, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+def _may_read_profile(user, country) -> bool:
+    return permissions.can_read_country_profiles(user)
+
+
+country_profile_page = country_page(_may_read_profile, "Sign in to read the country profiles.")
+country_edit_page = country_page(
+    permissions.can_edit_country,
+    "Only the representatives of {country} and WP6 staff may change its record.",
+)
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -133,13 +152,6 @@ def add_service_errors(form, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-def _check_may_edit(user, country):
-    if not permissions.can_edit_country(user, country):
-        raise PermissionDenied(
-            f"Only the representatives of {country.name} and WP6 staff may change its record."
-        )
 
 
 @login_required
@@ -159,11 +171,9 @@ def country_list(request):
 
 @login_required
 @require_GET
-@country_from_code
+@country_profile_page
 def country_detail(request, country):
     """A country's non-personal profile; its representatives only for those who may read them."""
-    if not permissions.can_read_country_profiles(request.user):
-        raise PermissionDenied("Sign in to read the country profiles.")
     profile = selectors.country_profile(
         country=country,
         with_representatives=permissions.can_read_representatives(request.user, country),
@@ -191,8 +201,10 @@ def my_countries(request):
     return render(request, "nmg_registry/my_countries.html", {"kept": kept})
 
 
-def _record_forms(country, data=None):
-    representatives = selectors.country_representatives(country=country)
+def _record_forms(country, data=None, *, representatives=None):
+    """The record form and its representatives' roles; `representatives` when already read."""
+    if representatives is None:
+        representatives = selectors.country_representatives(country=country)
     form = CountryRecordForm(data, instance=country)
     formset = RepresentativeRoleFormSet(data, representatives=representatives, prefix="roles")
     return form, formset
@@ -200,10 +212,9 @@ def _record_forms(country, data=None):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@country_from_code
+@country_edit_page
 def country_edit(request, country):
     """The country's record form: plan and roadmap links, notes and its representatives' roles."""
-    _check_may_edit(request.user, country)
     form, formset = _record_forms(country, request.POST if request.method == "POST" else None)
     if request.method == "POST" and all([form.is_valid(), formset.is_valid()]):
         try:
@@ -236,8 +247,10 @@ def country_edit(request, country):
 def _record_forms_on_current(country):
     """The record form and roles bound to what is saved now, with the current version."""
     current = Country.objects.get(pk=country.pk)
-    form, formset = _record_forms(current)
-    form, formset = _record_forms(current, {**submitted_copy(form), **submitted_copy(formset)})
+    representatives = selectors.country_representatives(country=current)
+    shown_form, shown_formset = _record_forms(current, representatives=representatives)
+    data = {**submitted_copy(shown_form), **submitted_copy(shown_formset)}
+    form, formset = _record_forms(current, data, representatives=representatives)
     form.full_clean()
     formset.full_clean()
     return form, formset
@@ -252,7 +265,7 @@ def _country_group(country, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@country_from_code
+@country_edit_page
 def mirror_group_add(request, country):
     """Add a mirror group to the country."""
     return _mirror_group_form(request, country, pk=None)
@@ -260,7 +273,7 @@ def mirror_group_add(request, country):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@country_from_code
+@country_edit_page
 def mirror_group_edit(request, country, pk):
     """Change one of the country's mirror groups."""
     return _mirror_group_form(request, country, pk=pk)
@@ -268,7 +281,6 @@ def mirror_group_edit(request, country, pk):
 
 def _mirror_group_form(request, country, *, pk):
     """The mirror group form: a new group without `pk`, else the country's group `pk`."""
-    _check_may_edit(request.user, country)
     group = _country_group(country, pk) if pk is not None else None
     form = MirrorGroupForm(request.POST if request.method == "POST" else None, instance=group)
     if request.method == "POST" and form.is_valid():
@@ -304,12 +316,11 @@ def _mirror_group_form(request, country, *, pk):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@country_from_code
+@country_edit_page
 def mirror_group_delete(request, country, pk):
     """Asks to confirm, saying which memberships go with the group, then removes it; a group
     changed, or given other memberships, since the page was opened is not removed: the page
     says so and shows the group as it is now."""
-    _check_may_edit(request.user, country)
     group = _country_group(country, pk)
     seats = group.memberships.count()
     form = MirrorGroupRemovalForm(
@@ -363,12 +374,15 @@ def _removal_on_current(country, pk):
 
 @login_required
 @require_GET
-@country_from_code
+@country_page(
+    permissions.can_read_country_history,
+    "Only the representatives of {country} and WP6 staff may read its history.",
+)
 def country_history(request, country):
     """What changed in the country's record, groups, experts and responses, and who did it."""
-    if not permissions.can_read_country_history(request.user, country):
-        raise PermissionDenied("Only the country's representatives and staff may read its history.")
     entries = history.country_history(country=country, limit=HISTORY_LIMIT)
     return render(
-        request, "nmg_registry/country_history.html", {"country": country, "entries": entries}
+        request,
+        "nmg_registry/country_history.html",
+        {"country": country, "entries": entries, "limit": HISTORY_LIMIT},
     )

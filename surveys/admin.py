@@ -120,17 +120,33 @@ class SurveyAdmin(PolicyHistoryAdmin):
     @admin.action(description="Open the selected rounds", permissions=["manage_rounds"])
     def open_rounds(self, request, queryset):
         for survey in queryset.order_by("slug"):
-            if opened := self._apply(request, open_round, survey):
-                messages.success(request, self._opened(opened))
+            self._open(request, survey)
 
     @admin.action(description="Close the selected rounds", permissions=["manage_rounds"])
     def close_rounds(self, request, queryset):
         for survey in queryset.order_by("slug"):
-            if closed := self._apply(request, close_round, survey):
-                messages.success(request, self._closed(closed))
+            self._close(request, survey)
 
     def has_manage_rounds_permission(self, request):
         return permissions.can_manage_rounds(request.user)
+
+    def _open(self, request, survey):
+        """Open the round and say so, with its dates and invitations; or report the refusal."""
+        if opened := self._apply(request, open_round, survey):
+            until = f" until {opened.closes_on.isoformat()}" if opened.closes_on else ""
+            count = opened.invited_countries.count()
+            messages.success(
+                request,
+                f"{opened.title} is open{until}, since {opened.opens_on.isoformat()}; "
+                f"{count} countr{'ies' if count != 1 else 'y'} invited.",
+            )
+
+    def _close(self, request, survey):
+        """Close the round and say so, with its closing date; or report the refusal."""
+        if closed := self._apply(request, close_round, survey):
+            messages.success(
+                request, f"{closed.title} is closed (closing date {closed.closes_on.isoformat()})."
+            )
 
     def _apply(self, request, service, survey):
         """The round as the service saved it, or None after reporting the refusal."""
@@ -141,19 +157,6 @@ class SurveyAdmin(PolicyHistoryAdmin):
         except PermissionDenied as refused:
             messages.error(request, f"{survey.title}: {refused}")
         return None
-
-    @staticmethod
-    def _opened(survey):
-        until = f" until {survey.closes_on.isoformat()}" if survey.closes_on else ""
-        count = survey.invited_countries.count()
-        return (
-            f"{survey.title} is open{until}, since {survey.opens_on.isoformat()}; "
-            f"{count} countr{'ies' if count != 1 else 'y'} invited."
-        )
-
-    @staticmethod
-    def _closed(survey):
-        return f"{survey.title} is closed (closing date {survey.closes_on.isoformat()})."
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
@@ -179,17 +182,12 @@ class SurveyAdmin(PolicyHistoryAdmin):
             raise PermissionDenied("Only WP6 staff may follow survey rounds.")
         survey = get_object_or_404(Survey, pk=object_id)
         if request.method == "POST":
-            action = request.POST.get("action")
-            if action == "open":
-                if opened := self._apply(request, open_round, survey):
-                    messages.success(request, self._opened(opened))
-            elif action == "close":
-                if closed := self._apply(request, close_round, survey):
-                    messages.success(request, self._closed(closed))
-            elif action == "remind":
-                self._remind(request, survey)
-            else:
+            actions = {"open": self._open, "close": self._close, "remind": self._remind}
+            act = actions.get(request.POST.get("action"))
+            if act is None:
                 messages.error(request, "Unknown action: nothing was done.")
+            else:
+                act(request, survey)
             return redirect(self._status_url(survey.pk))
         rows = round_status(survey=survey)
         context = {
@@ -199,15 +197,6 @@ class SurveyAdmin(PolicyHistoryAdmin):
             "survey": survey,
             "rows": rows,
             "progress": RoundProgress.of(rows),
-            "changelist_url": reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist",
-                current_app=self.admin_site.name,
-            ),
-            "change_url": reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                args=[survey.pk],
-                current_app=self.admin_site.name,
-            ),
         }
         return TemplateResponse(request, "admin/surveys/round_status.html", context)
 

@@ -4,25 +4,20 @@ from dataclasses import dataclass
 
 from django import forms
 
-from nmg_registry.concurrency import VERSION_FIELD, VersionedFormMixin
+from nmg_registry.concurrency import VERSION_FIELD, VersionedFormMixin, version_of
 from surveys.models import Question
 from surveys.selectors import AnswerSheet
 
 NOT_ANSWERED = "Not answered"
 SUBMIT = "submit"
-SAVE = "save"
-
-
-@dataclass(frozen=True)
-class FormQuestion:
-    question: Question
-    field: forms.BoundField
 
 
 @dataclass(frozen=True)
 class FormSection:
+    """A section of the answer sheet: its title and its questions' fields, in order."""
+
     title: str
-    questions: tuple[FormQuestion, ...]
+    fields: tuple[forms.BoundField, ...]
 
 
 def field_name(question: Question) -> str:
@@ -46,9 +41,7 @@ class ResponseForm(VersionedFormMixin, forms.Form):
     def of_current(cls, sheet: AnswerSheet) -> "ResponseForm":
         """The form bound to the stored answers and version, to show after a conflict."""
         data = {field_name(q): sheet.values.get(q.code, "") for q in sheet.questions}
-        data[VERSION_FIELD] = (
-            sheet.response.updated_at.isoformat() if sheet.response is not None else ""
-        )
+        data[VERSION_FIELD] = version_of(sheet.response)
         form = cls(data, sheet=sheet)
         form.is_valid()
         return form
@@ -58,10 +51,7 @@ class ResponseForm(VersionedFormMixin, forms.Form):
         return tuple(
             FormSection(
                 title=section.title,
-                questions=tuple(
-                    FormQuestion(question=item.question, field=self[field_name(item.question)])
-                    for item in section.items
-                ),
+                fields=tuple(self[field_name(item.question)] for item in section.items),
             )
             for section in self.sheet.sections
         )

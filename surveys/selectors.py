@@ -171,31 +171,19 @@ def _country_round_status(country, response: Response | None) -> CountryRoundSta
 
 @dataclass(frozen=True)
 class CountryAnswering:
-    """A country the user keeps, invited to an open round, with its response if started."""
+    """A country the user keeps, in a round, with its response (None when not started)."""
 
     country: Country
     response: Response | None
 
 
 @dataclass(frozen=True)
-class RoundToAnswer:
-    """An open round and the invited countries the user keeps, sorted by code."""
+class RoundOfCountries:
+    """A round and the user's countries in it, sorted by code: in an open round every invited
+    country the user keeps, in a closed one those that have a response."""
 
     survey: Survey
     countries: tuple[CountryAnswering, ...]
-
-
-@dataclass(frozen=True)
-class AnsweredRound:
-    """A closed round and the responses of the user's countries in it, sorted by code."""
-
-    survey: Survey
-    responses: tuple[Response, ...]
-
-    @property
-    def countries(self) -> tuple[CountryAnswering, ...]:
-        """The responses as rows of countries, like an open round's."""
-        return tuple(CountryAnswering(country=r.country, response=r) for r in self.responses)
 
 
 @dataclass(frozen=True)
@@ -203,8 +191,8 @@ class RoundsToAnswer:
     """The "Rounds to answer" page: open rounds to answer, closed rounds to read back."""
 
     keeps_countries: bool
-    open_rounds: tuple[RoundToAnswer, ...]
-    answered_rounds: tuple[AnsweredRound, ...]
+    open_rounds: tuple[RoundOfCountries, ...]
+    answered_rounds: tuple[RoundOfCountries, ...]
     result_rounds: tuple[Survey, ...]
 
 
@@ -243,9 +231,13 @@ def rounds_to_answer(*, user) -> RoundsToAnswer:
                 for country in survey.kept_invited
             )
             if countries:
-                open_rounds.append(RoundToAnswer(survey=survey, countries=countries))
+                open_rounds.append(RoundOfCountries(survey=survey, countries=countries))
         elif found:
-            answered_rounds.append(AnsweredRound(survey=survey, responses=tuple(found.values())))
+            countries = tuple(
+                CountryAnswering(country=response.country, response=response)
+                for response in found.values()
+            )
+            answered_rounds.append(RoundOfCountries(survey=survey, countries=countries))
     return RoundsToAnswer(
         keeps_countries=True,
         open_rounds=tuple(open_rounds),

@@ -1,13 +1,19 @@
-"""Test settings and the small fixed cast every test can use."""
+"""Test settings, the small fixed cast every test can use, and a registry with something to
+read on every page and API resource, marked so that a test can assert that no country's
+personal data or drafts reach the wrong reader (the site's and the API's permission matrices)."""
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
+from nmg_registry.models import Country, MirrorGroup
+from surveys.models import Answer, Question, Response, Survey
 from tests import factories
 
 
@@ -49,3 +55,121 @@ def cast(db):
         viewer=factories.UserFactory(username="viewer"),
         anonymous=AnonymousUser(),
     )
+
+
+# A registry with something to read everywhere
+
+OPEN_ROUND = "round-open"
+
+# What must never reach a reader outside the country (staff excepted).
+PERSONAL = {
+    "ES": ["Ana Espinosa", "ana.espinosa@example.es"],
+    "IT": ["Bruno Italiano", "bruno.italiano@example.it"],
+}
+DRAFTS = {"ES": "Borrador secreto de ES", "IT": "Bozza segreta di IT"}
+SUBMITTED_TEXT = "Ellinikí apántisi"  # EL's submitted answer: readable by every reader
+
+
+def foreign_data(user_name: str) -> list[str]:
+    """The markers a member of the cast must never receive: the personal data and drafts of
+    the countries they do not keep."""
+    own = {"staff": {"ES", "IT"}, "rep_es": {"ES"}, "rep_it": {"IT"}}.get(user_name, set())
+    return [
+        text for code in ("ES", "IT") if code not in own for text in [*PERSONAL[code], DRAFTS[code]]
+    ]
+
+
+def open_round() -> Survey:
+    """An open round asking the stage (choice) and a free text, inviting ES, IT and EL."""
+    survey = factories.SurveyFactory(
+        slug=OPEN_ROUND,
+        title="Open round",
+        status=Survey.Status.OPEN,
+        opens_on=datetime.date(2024, 10, 1),
+    )
+    stage = factories.QuestionFactory(
+        survey=survey, code="nmg_stage", kind=Question.Kind.CHOICE, order=1, text="Stage?"
+    )
+    factories.add_options(stage, "planning", "constructing", "operational")
+    factories.QuestionFactory(
+        survey=survey, code="notes", kind=Question.Kind.TEXT, order=2, text="Notes?"
+    )
+    survey.invited_countries.add(*Country.objects.filter(code__in=["ES", "IT", "EL"]))
+    return survey
+
+
+def answer(response, code, value):
+    question = response.survey.questions.get(code=code)
+    option = question.options.filter(value=value).first()
+    return Answer.objects.create(
+        response=response,
+        question=question,
+        option=option,
+        text="" if option else value,
+    )
+
+
+@pytest.fixture
+def registry(cast):
+    """ES and IT each with an expert (personal data) and a draft in the open round; EL with
+    a submitted response; mirror groups of ES and IT."""
+    survey = open_round()
+    es_expert = factories.ExpertFactory(
+        country=cast.es,
+        name=PERSONAL["ES"][0],
+        email=PERSONAL["ES"][1],
+        stakeholder_type=factories.stakeholder_type("research-university"),
+        gender="female",
+    )
+    factories.MembershipFactory(
+        expert=es_expert, working_group=factories.working_group(1), role="coordinator"
+    )
+    factories.MembershipFactory(expert=es_expert, working_group=factories.working_group(3))
+    it_expert = factories.ExpertFactory(
+        country=cast.it,
+        name=PERSONAL["IT"][0],
+        email=PERSONAL["IT"][1],
+        stakeholder_type=factories.stakeholder_type("elsi"),
+        gender="male",
+    )
+    factories.MembershipFactory(
+        expert=it_expert, working_group=factories.working_group(3), role="coordinator"
+    )
+    MirrorGroup.objects.create(country=cast.es, kind=MirrorGroup.Kind.SINGLE, name="NMG España")
+    MirrorGroup.objects.create(country=cast.it, kind=MirrorGroup.Kind.CORE, name="NMG core")
+    MirrorGroup.objects.create(
+        country=cast.it,
+        kind=MirrorGroup.Kind.WORKING_GROUP,
+        working_group=factories.working_group(2),
+        name="NMG ELSI",
+    )
+    drafts = {}
+    for code in ("ES", "IT"):
+        drafts[code] = factories.ResponseFactory(
+            survey=survey, country=Country.objects.get(code=code)
+        )
+        answer(drafts[code], "notes", DRAFTS[code])
+    el = Response.objects.create(
+        survey=survey,
+        country=factories.country("EL"),
+        status=Response.Status.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    answer(el, "nmg_stage", "constructing")
+    answer(el, "notes", SUBMITTED_TEXT)
+    return SimpleNamespace(
+        cast=cast, survey=survey, es_expert=es_expert, it_expert=it_expert, drafts=drafts
+    )
+
+
+@pytest.fixture
+def as_user(client, cast):
+    """`as_user("rep_es")`: the test client signed in as one of the cast (or anonymous)."""
+
+    def sign_in(name):
+        client.logout()
+        if name != "anonymous":
+            client.force_login(getattr(cast, name))
+        return client
+
+    return sign_in

@@ -10,7 +10,8 @@ represent: none may appear, whatever the endpoint."""
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.api.conftest import DRAFTS, OPEN_ROUND, PERSONAL
+from tests.api.conftest import OPEN_ROUND
+from tests.conftest import foreign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -98,14 +99,6 @@ def url_of(name, params):
     if "slug" in values and name in SLUG_VALUES:
         values["slug"] = SLUG_VALUES[name]
     return reverse(name, kwargs=values)
-
-
-def foreign_data(user) -> list[str]:
-    """What the user must never receive: other countries' personal data and drafts."""
-    own = {"staff": {"ES", "IT"}, "rep_es": {"ES"}, "rep_it": {"IT"}}.get(user, set())
-    return [
-        text for code in ("ES", "IT") if code not in own for text in [*PERSONAL[code], DRAFTS[code]]
-    ]
 
 
 def assert_status(response, expected, where):

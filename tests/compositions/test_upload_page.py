@@ -52,6 +52,24 @@ def stored() -> tuple[int, int, int]:
     return Expert.objects.count(), Membership.objects.count(), PendingImport.objects.count()
 
 
+def staged(user, *lines: str, country="ES") -> PendingImport:
+    """An upload of `lines` waiting for `user`'s confirmation on `country`'s page."""
+    return stage_import(
+        user=user,
+        kind=PendingImport.Kind.COMPOSITION,
+        filename="composition.csv",
+        data="\n".join([HEADER, *lines, ""]).encode(),
+        options={"replace": False, "country": country},
+    )
+
+
+def plan_on(page) -> dict:
+    """The confirmation's data a browser posts from a preview page: its plan's fingerprint."""
+    match = re.search(r'name="plan" value="([0-9a-f]{64})"', page.content.decode())
+    assert match, "the preview carries the fingerprint of its plan"
+    return {"plan": match.group(1)}
+
+
 @pytest.mark.parametrize(("who", "status"), [("viewer", 403), ("rep_it", 403)])
 def test_others_cannot_upload_a_countrys_composition(client, cast, who, status):
     client.force_login(getattr(cast, who))
@@ -97,7 +115,7 @@ def test_preview_lists_the_changes_and_writes_nothing_until_confirmed(client, ca
     assert f'action="{confirm_url(pending.pk)}"' in response.content.decode()
     assert Expert.objects.count() == 0
 
-    confirmed = client.post(confirm_url(pending.pk), follow=True)
+    confirmed = client.post(confirm_url(pending.pk), plan_on(response), follow=True)
 
     assert confirmed.redirect_chain[-1][0] == reverse("compositions:experts", args=["ES"])
     assert (
@@ -126,7 +144,7 @@ def test_replace_previews_and_makes_the_removals(client, cast):
     pending = PendingImport.objects.get()
     assert pending.options["replace"] is True and pending.options["country"] == "ES"
 
-    client.post(confirm_url(pending.pk))
+    client.post(confirm_url(pending.pk), plan_on(response))
 
     assert set(Expert.objects.values_list("name", flat=True)) == {"Ana García", "Giulia Rossi"}
     assert Expert.objects.filter(pk=giulia.pk).exists()
@@ -174,13 +192,7 @@ def test_a_representative_sees_the_same_refusal_for_another_countrys_rows(client
 
 def test_only_the_uploader_may_confirm(client, cast):
     other_staff = factories.make_staff("other-staff")
-    pending = stage_import(
-        user=other_staff,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="composition.csv",
-        data=f"{HEADER}\n{ANA}\n".encode(),
-        options={"replace": False, "country": "ES"},
-    )
+    pending = staged(other_staff, ANA)
     client.force_login(cast.staff)
 
     response = client.post(confirm_url(pending.pk))
@@ -192,13 +204,7 @@ def test_only_the_uploader_may_confirm(client, cast):
 
 def test_an_unknown_or_stale_pending_upload_gets_a_clear_message(client, cast):
     client.force_login(cast.rep_es)
-    stale = stage_import(
-        user=cast.rep_es,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="composition.csv",
-        data=f"{HEADER}\n{ANA}\n".encode(),
-        options={"replace": False, "country": "ES"},
-    )
+    stale = staged(cast.rep_es, ANA)
     PendingImport.objects.filter(pk=stale.pk).update(
         created_at=timezone.now() - datetime.timedelta(days=2)
     )
@@ -212,13 +218,7 @@ def test_an_unknown_or_stale_pending_upload_gets_a_clear_message(client, cast):
 
 
 def test_a_pending_upload_of_another_countrys_page_is_not_confirmed_here(client, cast):
-    pending = stage_import(
-        user=cast.staff,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="composition.csv",
-        data=f"{HEADER}\n{GIULIA}\n".encode(),
-        options={"replace": False, "country": "IT"},
-    )
+    pending = staged(cast.staff, GIULIA, country="IT")
     client.force_login(cast.staff)
 
     response = client.post(confirm_url(pending.pk, "ES"), follow=True)
@@ -227,16 +227,34 @@ def test_a_pending_upload_of_another_countrys_page_is_not_confirmed_here(client,
     assert Expert.objects.count() == 0
 
 
-def test_confirm_shows_the_errors_when_the_registry_changed_since_the_preview(client, cast):
+def test_a_representative_who_stopped_keeping_the_country_cannot_confirm(client, cast):
     client.force_login(cast.rep_es)
-    client.post(UPLOAD_URL, {"file": upload(GIULIA.replace("IT,", "ES,", 1))})
+    preview = client.post(UPLOAD_URL, {"file": upload(GIULIA.replace("IT,", "ES,", 1))})
     pending = PendingImport.objects.get()
     # Meanwhile the rows' country is no longer the user's to change.
     cast.rep_es.representations.all().delete()
 
-    response = client.post(confirm_url(pending.pk))
+    response = client.post(confirm_url(pending.pk), plan_on(preview))
 
     assert response.status_code == 403
+    assert Expert.objects.count() == 0
+
+
+def test_confirm_shows_the_errors_when_the_registry_changed_since_the_preview(client, cast):
+    client.force_login(cast.rep_es)
+    preview = client.post(UPLOAD_URL, {"file": upload(ANA)})
+    pending = PendingImport.objects.get()
+    # Meanwhile the file's stakeholder type leaves the reference data.
+    factories.stakeholder_type("research-university").delete()
+
+    response = client.post(confirm_url(pending.pk), plan_on(preview))
+
+    page = text(response)
+    assert response.status_code == 200
+    assert "composition.csv has 1 error" in page and "Nothing was written" in page
+    assert "Line 2, column stakeholder_type:" in page
+    assert 'role="alert"' in response.content.decode()
+    assert 'type="file"' in response.content.decode()  # upload the corrected file here
     assert Expert.objects.count() == 0
 
 
@@ -262,7 +280,7 @@ def test_confirm_shows_the_new_changes_when_the_composition_changed_since_the_pr
         user=colleague, expert=ana, version=version_of(ana), values={"position": "Director"}
     )
 
-    response = client.post(confirm_url(pending.pk))
+    response = client.post(confirm_url(pending.pk), plan_on(preview))
 
     page = text(response)
     assert response.status_code == 200
@@ -276,22 +294,33 @@ def test_confirm_shows_the_new_changes_when_the_composition_changed_since_the_pr
     assert ana.position == "Director" and ana.institution == "CNIO"
     assert PendingImport.objects.filter(pk=pending.pk).exists()
     # Confirming the preview now shown imports the file.
-    confirmed = client.post(confirm_url(pending.pk), follow=True)
+    confirmed = client.post(confirm_url(pending.pk), plan_on(response), follow=True)
     assert "Imported composition.csv." in text(confirmed)
     ana.refresh_from_db()
     assert ana.position == "Researcher" and ana.institution == "ISCIII"
     assert not PendingImport.objects.exists()
 
 
+def test_a_confirmation_without_the_previews_plan_writes_nothing_and_shows_the_preview(
+    client, cast
+):
+    client.force_login(cast.rep_es)
+    pending = staged(cast.rep_es, ANA)
+
+    response = client.post(confirm_url(pending.pk), {"plan": "0" * 64})
+
+    page = text(response)
+    assert "The composition changed since your preview" in page
+    assert "line 2: create expert Ana García (ES)" in page
+    assert Expert.objects.count() == 0 and PendingImport.objects.filter(pk=pending.pk).exists()
+    confirmed = client.post(confirm_url(pending.pk), plan_on(response), follow=True)
+    assert "Imported composition.csv." in text(confirmed)
+    assert Expert.objects.filter(name="Ana García").exists()
+
+
 def test_confirm_needs_a_post(client, cast):
     client.force_login(cast.rep_es)
-    pending = stage_import(
-        user=cast.rep_es,
-        kind=PendingImport.Kind.COMPOSITION,
-        filename="composition.csv",
-        data=f"{HEADER}\n{ANA}\n".encode(),
-        options={"replace": False, "country": "ES"},
-    )
+    pending = staged(cast.rep_es, ANA)
 
     assert client.get(confirm_url(pending.pk)).status_code == 405
     assert Expert.objects.count() == 0

@@ -5,6 +5,7 @@ NMG_REQUIRE_BROWSER set), where a missing browser fails the run.
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from nmg_registry.models import Country
+from tests import factories
 
 CHROMIUM = Path("/usr/bin/chromium")
 INSTALL_HINT = (
@@ -99,3 +102,13 @@ def _reset_sequences():
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+
+
+def sign_in(page, live_server, username, password=factories.TEST_PASSWORD):
+    """Sign in through the sign-in form; returns once the browser has left it (for the page
+    the user starts on) so that the next step never acts on the sign-in page."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))

@@ -16,11 +16,13 @@ from nmg_registry.models import Country, WorkingGroup
 from surveys.models import Question, Response, Survey
 from tests import factories
 from tests.e2e.axe import describe, serious_violations
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ROUND_SLUG = "nmg-survey-2025"
 ROUND_TITLE = "NMG survey 2025"
+OPENS_ON = datetime.date(2025, 10, 1)
 STAGE_QUESTION = "At what stage is your NMG?"
 WG1_QUESTION = "Who is your WG1 representative?"
 ROADMAP = "https://www.sanidad.gob.es/1mg-roadmap"
@@ -32,14 +34,14 @@ COMPOSITION = [
 ]
 
 
-def open_round(*, slug=ROUND_SLUG, title=ROUND_TITLE, status=Survey.Status.OPEN, opens_on=None):
+def open_round(*, slug=ROUND_SLUG, title=ROUND_TITLE, status=Survey.Status.OPEN, opens_on=OPENS_ON):
     """A round inviting Spain with a choice question and a text question."""
     survey = factories.SurveyFactory(
         slug=slug,
         title=title,
         status=status,
-        opens_on=opens_on or datetime.date(2025, 10, 1),
-        closes_on=(opens_on or datetime.date(2025, 10, 1)) + datetime.timedelta(days=120),
+        opens_on=opens_on,
+        closes_on=opens_on + datetime.timedelta(days=120),
     )
     survey.invited_countries.set(Country.objects.filter(code="ES"))
     stage = factories.QuestionFactory(
@@ -60,13 +62,6 @@ def open_round(*, slug=ROUND_SLUG, title=ROUND_TITLE, status=Survey.Status.OPEN,
         order=1,
     )
     return survey
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def messages(page):

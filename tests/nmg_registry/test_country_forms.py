@@ -63,6 +63,9 @@ def test_viewers_and_other_representatives_may_not_open_or_post_the_form(client,
     client.force_login(getattr(cast, who))
 
     assert client.get(EDIT).status_code == 403
+    assert "Only the representatives of Spain and WP6 staff may change its record." in (
+        client.get(EDIT).content.decode()
+    )
     response = client.post(EDIT, {"version": version_of(cast.es), "notes": "Hijacked"})
 
     assert response.status_code == 403

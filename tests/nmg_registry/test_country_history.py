@@ -582,7 +582,12 @@ def test_empty_history_says_so(client, cast):
 def test_others_may_not_read_a_countrys_history(client, cast, who):
     client.force_login(getattr(cast, who))
 
-    assert client.get(history_url()).status_code == 403
+    response = client.get(history_url())
+
+    assert response.status_code == 403
+    assert "Only the representatives of Spain and WP6 staff may read its history." in (
+        response.content.decode()
+    )
 
 
 def test_anonymous_is_sent_to_sign_in(client, cast):
@@ -590,6 +595,7 @@ def test_anonymous_is_sent_to_sign_in(client, cast):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+    assert response["Location"] == "/accounts/login/?next=/countries/ES/history/"
 
 
 def test_unknown_country_is_not_found(client, cast):

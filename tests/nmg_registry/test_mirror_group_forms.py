@@ -48,7 +48,11 @@ def test_viewers_and_other_representatives_may_not_add_change_or_remove_groups(c
     delete = f"/countries/ES/groups/{group.pk}/delete/"
 
     for url in (ADD, edit, delete):
-        assert client.get(url).status_code == 403
+        refused = client.get(url)
+        assert refused.status_code == 403
+        assert "Only the representatives of Spain and WP6 staff may change its record." in (
+            refused.content.decode()
+        )
     assert client.post(ADD, {"kind": "single", "name": "Intruder"}).status_code == 403
     assert client.post(edit, {"kind": "single", "name": "Renamed"}).status_code == 403
     assert client.post(delete).status_code == 403
@@ -80,6 +84,10 @@ def test_staff_open_any_countrys_group_forms(client, cast):
     assert client.get("/countries/IT/groups/add/").status_code == 200
     assert client.get(f"/countries/it/groups/{group.pk}/edit/").status_code == 200
     assert client.get(f"/countries/IT/groups/{group.pk}/delete/").status_code == 200
+    assert "Add a mirror group to Italy" in client.get("/countries/IT/groups/add/").text
+    assert 'value="Gruppo italiano"' in client.get(f"/countries/it/groups/{group.pk}/edit/").text
+    removal = client.get(f"/countries/IT/groups/{group.pk}/delete/").text
+    assert "Remove the mirror group “Gruppo italiano”?" in removal
 
 
 # Adding

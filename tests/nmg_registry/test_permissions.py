@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from compositions.models import Expert, Membership
 from nmg_registry import permissions
-from nmg_registry.models import Representative
+from nmg_registry.models import Country, Representative
 from surveys.models import Answer, Response, Survey
 from tests import factories
 
@@ -192,3 +192,26 @@ def test_the_policy_reads_a_users_rights_once(cast, django_assert_num_queries):
         for _ in range(3):
             permissions.represents(cast.rep_es, cast.it)
             permissions.experts_visible_to(cast.rep_es, Expert.objects.all())
+
+
+def test_my_countries_are_the_represented_ones_and_every_country_for_staff(cast):
+    countries = Country.objects.all()
+
+    assert list(permissions.countries_kept_by(cast.rep_es, countries)) == [cast.es]
+    assert permissions.countries_kept_by(cast.staff, countries).count() == countries.count()
+    assert not permissions.countries_kept_by(cast.viewer, countries).exists()
+    assert not permissions.countries_kept_by(cast.anonymous, countries).exists()
+
+
+def test_a_countrys_history_and_answer_page_are_for_its_keepers_only(cast):
+    for rule in (permissions.can_read_country_history, permissions.can_open_answer_page):
+        assert rule(cast.rep_es, cast.es) and rule(cast.staff, cast.it)
+        assert not rule(cast.rep_es, cast.it)
+        assert not rule(cast.viewer, cast.es)
+        assert not rule(cast.anonymous, cast.es)
+
+
+def test_only_staff_manage_rounds(cast):
+    assert permissions.can_manage_rounds(cast.staff)
+    for user in (cast.rep_es, cast.viewer, cast.anonymous):
+        assert not permissions.can_manage_rounds(user)

@@ -502,6 +502,10 @@ def test_saving_answers_to_a_closed_round_is_refused_with_the_reason(cast, who):
     assert "This round closed on 31 March 2021; answers can no longer be changed." in (
         page.content.decode()
     )
+    assert (
+        '<p class="notice notice-refused" role="alert">Your changes were not saved. This round '
+        "closed on 31 March 2021"
+    ) in page.content.decode()
     assert not Response.objects.filter(survey=survey, country__code="ES").exists()
 
 
@@ -772,3 +776,24 @@ def test_rounds_to_answer_answers_in_a_fixed_number_of_queries(
     with django_assert_num_queries(8):
         page = staff.get(reverse("surveys:open"))
     assert page.content.decode().count("Review or change") == rounds
+
+
+@pytest.mark.parametrize("rounds", [2, 10])
+def test_rounds_to_answer_of_a_representative_answers_in_a_fixed_number_of_queries(
+    cast, django_assert_num_queries, rounds
+):
+    for i in range(rounds):
+        survey = make_round(slug=f"round-{i}", title=f"Round {i}")
+        submitted_response(survey=survey, country=cast.es, submitted_by=cast.rep_es)
+        if i % 2:
+            survey.status = Survey.Status.CLOSED
+            survey.save()
+    rep = signed_in(cast.rep_es)
+    # session, user, represented countries, staff permissions (2), rounds, their invited
+    # countries the user keeps, responses, the demo-data notice
+    with django_assert_num_queries(9):
+        page = rep.get(reverse("surveys:open"))
+    html = page.content.decode()
+    assert html.count("Review or change") == rounds - rounds // 2
+    assert html.count("Read the answers") == rounds // 2
+    assert "Italy" not in html

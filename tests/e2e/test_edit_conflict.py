@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from nmg_registry.models import Country
 from tests import factories
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -15,11 +16,9 @@ SECOND = "https://www.isciii.es/1mg-roadmap"
 
 
 def signed_in_page(new_context, live_server, username):
+    """A browser of its own for each representative, signed in, on My countries."""
     page = new_context().new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(factories.TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, username)
     expect(page.get_by_role("heading", name="My countries", level=1)).to_be_visible()
     return page
 
