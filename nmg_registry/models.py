@@ -102,6 +102,9 @@ class Country(models.Model):
     class Meta:
         ordering = ["code"]
         verbose_name_plural = "countries"
+        # The permission that makes a user WP6 staff (permissions.MANAGE_REGISTRY) lives on
+        # the registry's central model: a model without a table breaks `dumpdata`.
+        permissions = [("manage_registry", "Can manage the whole registry (WP6 staff)")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(code__regex=r"^[A-Z]{2}$") & Q(iso_code__regex=r"^[A-Z]{2}$"),
@@ -292,18 +295,6 @@ class Representative(models.Model):
 
     def __str__(self):
         return f"{self.user} for {self.country.code} ({self.get_role_display()})"
-
-
-class RegistryPermissions(models.Model):
-    """Carries the permission that makes a user WP6 staff; it stores no rows."""
-
-    class Meta:
-        managed = False
-        default_permissions = ()
-        permissions = [("manage_registry", "Can manage the whole registry (WP6 staff)")]
-
-    def __str__(self):
-        return "registry permissions"
 
 
 class DemoDataset(models.Model):

@@ -16,6 +16,7 @@ The roles:
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+# Declared in Country's Meta.permissions; granted through the "WP6 staff" group.
 MANAGE_REGISTRY = "nmg_registry.manage_registry"
 
 _COUNTRY_IDS_CACHE = "_nmg_represented_country_ids"
