@@ -22,8 +22,10 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from nmg_registry import permissions, services
@@ -389,3 +391,42 @@ def inspect_restored_registry():
     spain.save()
     served["new_country_history"] = spain.history.count() == versions + 1
     print("RESULT " + json.dumps(served))
+
+
+# The WP6 permission's move off the table-less model (migration 0006)
+
+BEFORE_MOVE = [("nmg_registry", "0005_reference_data_history")]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_moving_the_wp6_permission_keeps_every_grant():
+    """Group and user grants survive, also when Django had already created the permission on
+    Country (a `migrate` interrupted between the two): the grants are merged into one row."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_MOVE)
+    ContentType.objects.clear_cache()
+    old = Permission.objects.get(
+        codename="manage_registry", content_type__model="registrypermissions"
+    )
+    granted_directly = factories.UserFactory(username="granted")
+    granted_directly.user_permissions.add(old)
+    early = Permission.objects.create(
+        codename="manage_registry",
+        name="Can manage the whole registry (WP6 staff)",
+        content_type=ContentType.objects.get_for_model(Country),
+    )
+    granted_early = factories.UserFactory(username="granted-early")
+    granted_early.user_permissions.add(early)
+    factories.make_staff("in-group")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    ContentType.objects.clear_cache()
+
+    moved = Permission.objects.get(codename="manage_registry")
+    assert (moved.content_type.app_label, moved.content_type.model) == ("nmg_registry", "country")
+    assert not ContentType.objects.filter(model="registrypermissions").exists()
+    User = get_user_model()
+    for username in ("granted", "granted-early", "in-group"):
+        assert permissions.is_registry_staff(User.objects.get(username=username)), username
+    assert list(moved.group_set.values_list("name", flat=True)) == ["WP6 staff"]
