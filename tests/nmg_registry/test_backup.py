@@ -23,7 +23,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -180,7 +180,9 @@ def test_backup_keeps_microseconds_and_history_of_deleted_accounts(filled_regist
 
 def test_restore_refuses_an_unmigrated_database(tmp_path):
     empty_url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    result = _manage(empty_url, "restore_registry", "--no-input", "none.json", check=False)
+    backup = tmp_path / "registry.json"
+    backup.write_text('[{"model": "nmg_registry.demodataset", "pk": 1, "fields": {}}]')
+    result = _manage(empty_url, "restore_registry", "--no-input", str(backup), check=False)
     assert result.returncode != 0
     assert "run `manage.py migrate` first" in result.stderr
 
@@ -430,3 +432,44 @@ def test_moving_the_wp6_permission_keeps_every_grant():
     for username in ("granted", "granted-early", "in-group"):
         assert permissions.is_registry_staff(User.objects.get(username=username)), username
     assert list(moved.group_set.values_list("name", flat=True)) == ["WP6 staff"]
+
+
+@pytest.mark.django_db
+@pytest.mark.filterwarnings("ignore:No fixture data found:RuntimeWarning")  # loaddata's, on "[]"
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[]", "holds no rows; nothing was changed"),
+        ('[{"model": "nmg_registry.country", "pk": 1, "fields": {"co', "could not be restored"),
+        ('[{"model": "nmg_registry.planet", "pk": 1, "fields": {}}]', "could not be restored"),
+        (
+            '[{"model": "nmg_registry.country", "pk": 1, "fields": {"moons": 2}}]',
+            "could not be restored",
+        ),
+    ],
+    ids=["no rows", "cut short", "unknown model", "unknown field"],
+)
+def test_a_backup_that_does_not_load_changes_nothing(tmp_path, content, message):
+    backup = tmp_path / "registry.json"
+    backup.write_text(content)
+    countries = Country.objects.count()
+    with pytest.raises(CommandError, match=message):
+        call_command("restore_registry", str(backup), interactive=False, verbosity=0)
+    assert Country.objects.count() == countries > 0
+    assert Permission.objects.filter(codename="manage_registry").exists()
+
+
+@pytest.mark.django_db
+def test_restore_asks_first_and_a_no_changes_nothing(tmp_path, monkeypatch):
+    backup = tmp_path / "registry.json"
+    call_command("backup_registry", output=str(backup), verbosity=0)
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    countries = Country.objects.count()
+    with pytest.raises(CommandError, match="Restore cancelled; nothing was changed"):
+        call_command("restore_registry", str(backup), verbosity=0)
+    assert Country.objects.count() == countries
+
+
+def test_restore_names_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="No backup file at"):
+        call_command("restore_registry", str(tmp_path / "missing.json"), interactive=False)
