@@ -1,11 +1,12 @@
 """A backup restored into an empty database is the registry that was backed up, table by table
 and row by row, and it serves (docs/deployment.md, "Backup and restore").
 
-Each test backs up the suite's own database and restores it into a second one with the
+The round trip backs up the suite's own database and restores it into a second one with the
 commands the documentation gives, run as the operator runs them: `backup_registry` and
 `restore_registry` (Django's dumpdata/loaddata) on every database, and `pg_dump`/`pg_restore`
-on PostgreSQL. The data is committed (a transactional test) so that `pg_dump`, another
-process, reads it."""
+on PostgreSQL. Its data is committed (a transactional test) so that `pg_dump`, another
+process, reads it. The other tests pin the refusals of `restore_registry` and the move of the
+WP6 permission off a model without a table, which made `dumpdata` fail."""
 
 import datetime
 import gzip
