@@ -9,19 +9,25 @@ import csv
 import datetime
 import hashlib
 import io
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils.exceptions import InvalidFileException
 
-# A cell starting with one of these would be taken as a formula by a spreadsheet program.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# CSV has no cell types: the apostrophe is the prefix Excel itself uses for "text as typed".
-TEXT_PREFIX = "'"
+from nmg_registry.tabular import limits
+from nmg_registry.tabular.faults import BadCell, CellProblem, FileRefused
+from nmg_registry.tabular.text import (
+    FORMULA_TRIGGERS,
+    TEXT_PREFIX,
+    add_text_prefix,
+    escape_xlsx_text,
+    strip_text_prefix,
+)
+from nmg_registry.tabular.xlsx import Workbook, column_letters
+
+__all__ = ["FORMULA_TRIGGERS", "TEXT_PREFIX", "limits"]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -154,20 +160,57 @@ def read_table(
 
     `required` columns must all be present; `optional` ones may be; `extra_allowed(name)`
     may accept further columns (e.g. question codes). Raises ImportFailed naming the problem
-    for an empty file, a file that is neither UTF-8 CSV nor XLSX, or a bad header.
+    for an empty file, a file that is neither UTF-8 CSV nor XLSX, a damaged or hostile one,
+    a file past the limits of `limits`, a bad header, or bad cells (every one at once).
     """
+    try:
+        return _read_table(data, filename, required, optional, extra_allowed)
+    except FileRefused as refused:
+        raise ImportFailed([RowError(refused.message)]) from None
+
+
+def _read_table(data, filename, required, optional, extra_allowed) -> Table:
+    if len(data) > limits.max_upload_bytes():
+        raise FileRefused(
+            f"the file is {len(data) / 2**20:.1f} MB; the limit is "
+            f"{limits.max_upload_bytes() // 2**20} MB"
+        )
     if not data or not data.strip():
-        raise ImportFailed([RowError("the file is empty")])
-    raw_rows = _xlsx_rows(data) if _looks_like_xlsx(data, filename) else _csv_rows(data)
-    header_line, header = _first_non_blank(raw_rows)
-    if header is None:
-        raise ImportFailed([RowError("the file is empty")])
-    columns = [_normalise_column(name) for name in header]
-    _check_header(columns, required, optional, extra_allowed)
+        raise FileRefused("the file is empty")
+    workbook = _open_workbook(data, filename)
+    raw_rows = workbook.rows() if workbook else _csv_rows(data)
+    columns: list[str] = []
+    try:
+        header_line, header = _first_non_blank(raw_rows)
+        if header is None:
+            other = workbook.sheet_with_data() if workbook else None
+            if other is not None:
+                raise FileRefused(f'the first sheet is empty; the data is on sheet "{other}"')
+            raise FileRefused("the file is empty")
+        columns = [_normalise_column(name) for name in header]
+        _check_header(columns, required, optional, extra_allowed, line=header_line)
+        rows, errors = _read_rows(raw_rows, columns, unprefix=workbook is None)
+    except BadCell as bad:
+        column = _name(columns, bad.index)
+        raise ImportFailed([RowError(bad.message, line=bad.line, column=column)]) from None
+    errors.raise_if_any()
+    if not rows:
+        raise FileRefused("the file has a header but no data rows")
+    return Table(columns=[c for c in columns if c], rows=rows)
+
+
+def _read_rows(raw_rows, columns, *, unprefix: bool) -> tuple[list[Row], ErrorCollector]:
     rows = []
     errors = ErrorCollector()
-    for line, values in enumerate(raw_rows, start=header_line + 1):
-        cells = [_unprefix(_clean_cell(v)) for v in values]
+    for line, values in raw_rows:
+        if line > limits.MAX_ROWS:
+            raise FileRefused(f"the file has more than {limits.MAX_ROWS:,} lines (the limit)")
+        cells = [
+            _cell(v, line=line, index=i, columns=columns, errors=errors)
+            for i, v in enumerate(values)
+        ]
+        if unprefix:
+            cells = [strip_text_prefix(c) for c in cells]
         while cells and not cells[-1]:
             cells.pop()
         if not cells:
@@ -180,31 +223,119 @@ def read_table(
             continue
         cells += [""] * (len(columns) - len(cells))
         rows.append(Row(line=line, cells=dict(zip(columns, cells, strict=True))))
-    errors.raise_if_any()
-    if not rows:
-        raise ImportFailed([RowError("the file has a header but no data rows")])
-    return Table(columns=[c for c in columns if c], rows=rows)
+    return rows, errors
 
 
-def _looks_like_xlsx(data: bytes, filename: str) -> bool:
-    return filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
+def _cell(value, *, line: int, index: int, columns, errors: ErrorCollector) -> str:
+    """A cell's text, stripped; a cell that cannot be read is reported and read as blank."""
+    if isinstance(value, CellProblem):
+        errors.add(value.message, line=line, column=_name(columns, index))
+        return ""
+    if len(value) > limits.MAX_CELL_CHARS:
+        raise BadCell(
+            f"the cell is longer than {limits.MAX_CELL_CHARS:,} characters", line=line, index=index
+        )
+    if "\x00" in value:
+        errors.add(
+            "the cell holds a NUL character, which cannot be stored",
+            line=line,
+            column=_name(columns, index),
+        )
+        return ""
+    return value.strip()
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+def _name(columns: Sequence[str], index: int | None) -> str | None:
+    """How an error names a column: by the header's name, else as a spreadsheet does."""
+    if index is None:
+        return None
+    if index < len(columns) and columns[index]:
+        return columns[index]
+    return f"column {column_letters(index)}"
+
+
+# Excel 97-2003 workbooks, and XLSX files saved with a password, are OLE2 compound files.
+_OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _open_workbook(data: bytes, filename: str) -> Workbook | None:
+    """The XLSX workbook the file is, or None for a CSV file."""
+    if data.startswith(_OLE2_SIGNATURE):
+        raise FileRefused(
+            "the file is an Excel 97-2003 workbook (.xls) or a workbook saved with a password; "
+            "save it as XLSX without a password, or as CSV UTF-8"
+        )
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")) or filename.lower().endswith(
+        (".xlsx", ".xlsm")
+    ):
+        return Workbook(data)
+    return None
+
+
+class _Lines:
+    """The lines of a CSV text as the csv module asks for them, noting whether it asked for
+    more while a record was still open: the only way it does so is inside a quoted cell, so
+    an open record at the end of the text is a quote that is never closed."""
+
+    def __init__(self, text: str):
+        self.lines = iter(io.StringIO(text, newline=""))
+        self.asked = 0  # lines asked for since the last complete record
+        self.unterminated = False
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        try:
+            line = next(self.lines)
+        except StopIteration:
+            self.unterminated = self.asked > 0
+            raise
+        self.asked += 1
+        return line
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFailed(
-            [
-                RowError(
-                    f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
-                    "save it as CSV UTF-8 or as XLSX"
-                )
-            ]
+        raise FileRefused(
+            f"the file is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+            "save it as CSV UTF-8 or as XLSX"
         ) from exc
     if "\x00" in text:
-        raise ImportFailed([RowError("the file is not a CSV or XLSX file")])
-    return iter(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
+        raise FileRefused(
+            "the file holds NUL bytes, so it is neither CSV text nor an XLSX workbook; "
+            "save it as CSV UTF-8 or as XLSX"
+        )
+    return _csv_records(text)
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    lines = _Lines(text)
+    reader = csv.reader(lines, delimiter=_delimiter(text))
+    line = 0
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                raise BadCell(
+                    f"a cell is longer than {limits.MAX_CELL_CHARS:,} characters"
+                    + (" (is a quote left open?)" if lines.asked > 1 else ""),
+                    line=line + 1,
+                ) from None
+            raise FileRefused(f"line {line + 1}: the CSV cannot be read ({exc})") from None
+        line += 1
+        if lines.unterminated:
+            raise FileRefused(
+                f"line {line}: unterminated quote (a quoted cell opens on this line and is "
+                "never closed)"
+            )
+        lines.asked = 0
+        yield line, values
 
 
 def _delimiter(text: str) -> str:
@@ -213,69 +344,48 @@ def _delimiter(text: str) -> str:
     return max(",;\t", key=header.count) if any(d in header for d in ",;\t") else ","
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list]:
-    try:
-        # data_only: the values a spreadsheet last computed, never the formulas.
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFailed([RowError("the file is not a readable XLSX workbook")]) from exc
-    return workbook.worksheets[0].iter_rows(values_only=True)
-
-
-def _first_non_blank(rows: Iterator[list]) -> tuple[int, list[str] | None]:
-    for line, values in enumerate(rows, start=1):
-        cells = [_clean_cell(v) for v in values]
+def _first_non_blank(rows: Iterator[tuple[int, list]]) -> tuple[int, list[str] | None]:
+    for line, values in rows:
+        problems = [(i, v) for i, v in enumerate(values) if isinstance(v, CellProblem)]
+        if problems:
+            index, problem = problems[0]
+            raise BadCell(problem.message, line=line, index=index)
+        cells = [v.strip() for v in values]
         if any(cells):
+            if len(cells) > limits.MAX_COLUMNS:
+                raise FileRefused(
+                    f"line {line}: the header names {len(cells):,} columns; the limit is "
+                    f"{limits.MAX_COLUMNS}"
+                )
             while cells and not cells[-1]:
                 cells.pop()
             return line, cells
     return 0, None
 
 
-def _clean_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _unprefix(value: str) -> str:
-    """Undo the export's formula neutralisation, so that an export imports back unchanged."""
-    if len(value) > 1 and value[0] == TEXT_PREFIX and value[1] in FORMULA_TRIGGERS:
-        return value[1:]
-    return value
-
-
 def _normalise_column(name: str) -> str:
     return name.strip().lower().replace(" ", "_")
 
 
-def _check_header(columns, required, optional, extra_allowed):
+def _check_header(columns, required, optional, extra_allowed, *, line=1):
     errors = ErrorCollector()
     known = set(required) | set(optional)
     seen = set()
     for name in columns:
         if not name:
-            errors.add("a column has no name in the header row", line=1)
+            errors.add("a column has no name in the header row", line=line)
         elif name in seen:
-            errors.add(f'column "{name}" appears twice in the header row', line=1)
+            errors.add(f'column "{name}" appears twice in the header row', line=line)
         elif name not in known and not (extra_allowed and extra_allowed(name)):
             errors.add(
                 f'unknown column "{name}"; expected {", ".join([*required, *optional])}'
                 + (" and the question codes" if extra_allowed else ""),
-                line=1,
+                line=line,
             )
         seen.add(name)
     for name in required:
         if name not in seen:
-            errors.add(f'missing column "{name}"', line=1)
+            errors.add(f'missing column "{name}"', line=line)
     errors.raise_if_any()
 
 
@@ -283,11 +393,8 @@ def _check_header(columns, required, optional, extra_allowed):
 
 
 def neutralise(value) -> str:
-    """A cell value as CSV text that no spreadsheet runs as a formula."""
-    text = _export_text(value)
-    if text.startswith(FORMULA_TRIGGERS):
-        return TEXT_PREFIX + text
-    return text
+    """A cell value as CSV text that no spreadsheet runs as a formula (see `text`)."""
+    return add_text_prefix(_export_text(value))
 
 
 def _export_text(value) -> str:
@@ -313,8 +420,9 @@ def write_csv(columns: Sequence[str], rows: Iterable[Sequence]) -> bytes:
 def write_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
     """An XLSX workbook, one (title, columns, rows) per sheet.
 
-    Every text cell is stored as a string with Excel's quote prefix, so a value starting
-    with '=' shows as the text it is and stays text when edited; numbers stay numbers.
+    Every text cell is stored as a string, with Excel's quote prefix when it starts like a
+    formula, so that it shows as the text it is and stays text when edited; numbers stay
+    numbers. Characters XLSX cannot hold are escaped as Excel escapes them (see `text`).
     """
     workbook = openpyxl.Workbook(write_only=True)
     for title, columns, rows in sheets:
@@ -333,7 +441,7 @@ def _xlsx_cell(sheet, value) -> WriteOnlyCell:
     if isinstance(value, int | float | Decimal):
         return WriteOnlyCell(sheet, value=value)
     text = _export_text(value)
-    cell = WriteOnlyCell(sheet, value=text)
+    cell = WriteOnlyCell(sheet, value=escape_xlsx_text(text))
     cell.data_type = "s"  # never "f": openpyxl would otherwise store "=..." as a formula
     if text.startswith(FORMULA_TRIGGERS):
         cell.quotePrefix = True
