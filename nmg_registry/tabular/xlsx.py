@@ -410,15 +410,11 @@ class _SheetReader:
             self._end_row()
 
     def text(self, data):
-        if self.collecting:
+        # A cell past the limit is kept just past it: the import refuses it, naming its
+        # line and column, and memory holds no more than the limit.
+        if self.collecting and self.length <= limits.MAX_CELL_CHARS:
+            self.parts.append(data[: limits.MAX_CELL_CHARS + 1 - self.length])
             self.length += len(data)
-            if self.length > limits.MAX_CELL_CHARS:
-                raise BadCell(
-                    f"the cell is longer than {limits.MAX_CELL_CHARS:,} characters",
-                    line=self.line,
-                    index=self.column,
-                )
-            self.parts.append(data)
 
     def _start_row(self, attrs):
         number = attrs.get("r")
