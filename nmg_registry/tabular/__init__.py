@@ -251,7 +251,7 @@ def _name(columns: Sequence[str], index: int | None) -> str | None:
         return None
     if index < len(columns) and columns[index]:
         return columns[index]
-    return f"column {column_letters(index)}"
+    return column_letters(index)
 
 
 # Excel 97-2003 workbooks, and XLSX files saved with a password, are OLE2 compound files.
@@ -327,12 +327,12 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
                     + (" (is a quote left open?)" if lines.asked > 1 else ""),
                     line=line + 1,
                 ) from None
-            raise FileRefused(f"line {line + 1}: the CSV cannot be read ({exc})") from None
+            raise BadCell(f"the CSV cannot be read ({exc})", line=line + 1) from None
         line += 1
         if lines.unterminated:
-            raise FileRefused(
-                f"line {line}: unterminated quote (a quoted cell opens on this line and is "
-                "never closed)"
+            raise BadCell(
+                "unterminated quote (a quoted cell opens on this line and is never closed)",
+                line=line,
             )
         lines.asked = 0
         yield line, values

@@ -225,8 +225,7 @@ CASES = [
         "value-in-the-last-column",
         one_sheet(row(2, inline("A2", "Ana"), inline("XFD2", "x")), dimension="A1:XFD2"),
         "f.xlsx",
-        f"line 2, column XFD: a value stands in column XFD; the limit is "
-        f"{limits.MAX_COLUMNS} columns",
+        f"line 2, XFD: a value stands in column XFD; the limit is {limits.MAX_COLUMNS} columns",
     ),
     (
         "cell-reference-of-another-line",
