@@ -170,8 +170,9 @@ def test_the_command_exits_1_with_the_fault_on_stderr(cast, tmp_path, filename, 
         call_command("import_composition", str(path), stdout=out, stderr=err)
 
     assert exit_.value.code == 1
-    assert err.getvalue().splitlines() == [message_line(err.getvalue(), message)] + [
-        "1 error; nothing was written."
+    assert err.getvalue().splitlines() == [
+        message_line(err.getvalue(), message),
+        "1 error; nothing was written.",
     ]
     assert "Traceback" not in err.getvalue()
     assert stored() == before
