@@ -9,6 +9,7 @@ import csv
 import datetime
 import hashlib
 import io
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,6 +29,8 @@ from nmg_registry.tabular.text import (
 from nmg_registry.tabular.xlsx import Workbook, column_letters
 
 __all__ = ["FORMULA_TRIGGERS", "TEXT_PREFIX", "limits"]
+
+logger = logging.getLogger(__name__)
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -167,6 +170,13 @@ def read_table(
         return _read_table(data, filename, required, optional, extra_allowed)
     except FileRefused as refused:
         raise ImportFailed([RowError(refused.message)]) from None
+    except (ArithmeticError, LookupError, ValueError, EOFError, OSError, RuntimeError) as exc:
+        # A damaged file in a way the readers did not foresee: refused all the same, never a
+        # server error. The log names the kind of fault only: a message may quote the file.
+        logger.warning("unforeseen fault reading an upload: %s", type(exc).__name__)
+        raise ImportFailed(
+            [RowError("the file cannot be read: it is damaged, or neither CSV nor XLSX")]
+        ) from None
 
 
 def _read_table(data, filename, required, optional, extra_allowed) -> Table:
@@ -350,6 +360,13 @@ def _first_non_blank(rows: Iterator[tuple[int, list]]) -> tuple[int, list[str] |
         if problems:
             index, problem = problems[0]
             raise BadCell(problem.message, line=line, index=index)
+        if any(len(v) > limits.MAX_CELL_CHARS for v in values):
+            index = next(i for i, v in enumerate(values) if len(v) > limits.MAX_CELL_CHARS)
+            raise BadCell(
+                f"the cell is longer than {limits.MAX_CELL_CHARS:,} characters",
+                line=line,
+                index=index,
+            )
         cells = [v.strip() for v in values]
         if any(cells):
             if len(cells) > limits.MAX_COLUMNS:
@@ -367,6 +384,11 @@ def _normalise_column(name: str) -> str:
     return name.strip().lower().replace(" ", "_")
 
 
+def _shown(name: str, length: int = 60) -> str:
+    """A typed name as a message quotes it: whole, unless it is long."""
+    return name if len(name) <= length else name[: length - 1] + "…"
+
+
 def _check_header(columns, required, optional, extra_allowed, *, line=1):
     errors = ErrorCollector()
     known = set(required) | set(optional)
@@ -375,10 +397,10 @@ def _check_header(columns, required, optional, extra_allowed, *, line=1):
         if not name:
             errors.add("a column has no name in the header row", line=line)
         elif name in seen:
-            errors.add(f'column "{name}" appears twice in the header row', line=line)
+            errors.add(f'column "{_shown(name)}" appears twice in the header row', line=line)
         elif name not in known and not (extra_allowed and extra_allowed(name)):
             errors.add(
-                f'unknown column "{name}"; expected {", ".join([*required, *optional])}'
+                f'unknown column "{_shown(name)}"; expected {", ".join([*required, *optional])}'
                 + (" and the question codes" if extra_allowed else ""),
                 line=line,
             )

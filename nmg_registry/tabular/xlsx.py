@@ -33,7 +33,7 @@ _OFFICE_DOCUMENT = "/officeDocument"
 _WORKSHEET = "/worksheet"
 _SHARED_STRINGS = "/sharedStrings"
 _STYLES = "/styles"
-_CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_DIGITS = "0123456789"
 _MAX_SHEET_ROW = 1_048_576
 _MAX_SHEET_COLUMN = 16_384
 # Built-in number formats that show a date or a time (ECMA-376, 18.8.30, and the East Asian
@@ -52,11 +52,8 @@ def column_letters(index: int) -> str:
     return letters
 
 
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+# Every column a sheet may have (A to XFD), by its letters.
+_COLUMN_INDEX = {column_letters(index): index for index in range(_MAX_SHEET_COLUMN)}
 
 
 def _local(name: str) -> str:
@@ -382,11 +379,11 @@ class _SheetReader:
         tag = name if ":" not in name else _local(name)
         if tag == "c":
             self._start_cell(attrs)
-        elif tag == "v":
-            self.collecting = True
         elif tag == "t":
             if self.in_inline and not self.phonetic:
                 self.collecting = True
+        elif tag == "v":
+            self.collecting = True
         elif tag == "f":
             self.has_formula = True
         elif tag == "is":
@@ -398,7 +395,7 @@ class _SheetReader:
 
     def end(self, name):
         tag = name if ":" not in name else _local(name)
-        if tag == "v" or tag == "t":
+        if tag == "t" or tag == "v":
             self.collecting = False
         elif tag == "c":
             self._end_cell()
@@ -425,6 +422,7 @@ class _SheetReader:
             if not 0 < line <= _MAX_SHEET_ROW or line <= self.line:
                 raise unreadable_xlsx(f'a row has the number "{number}", out of order or range')
             self.line = line
+        self.line_text = str(self.line)
         self.in_row, self.values, self.column = True, {}, -1
 
     def _end_row(self):
@@ -443,32 +441,38 @@ class _SheetReader:
     def _start_cell(self, attrs):
         if not self.in_row:
             raise unreadable_xlsx("a cell stands outside any row")
-        reference = attrs.get("r")
+        self.given_reference = reference = attrs.get("r")
         if reference is None:
             self.column += 1
         else:
-            match = _CELL_REFERENCE.fullmatch(reference)
-            column = _column_index(match.group(1)) if match else -1
-            if (
-                match is None
-                or int(match.group(2)) != self.line
-                or not self.column < column < _MAX_SHEET_COLUMN
-            ):
+            letters = reference.rstrip(_DIGITS)
+            column = _COLUMN_INDEX.get(letters, -1)
+            if reference[len(letters) :] != self.line_text or column <= self.column:
                 raise unreadable_xlsx(
                     f'a cell of line {self.line:,} has the reference "{reference[:20]}", '
                     "out of place or order"
                 )
             self.column = column
-        self.reference = reference or f"{column_letters(self.column)}{self.line}"
         self.type = attrs.get("t", "n")
         self.style = attrs.get("s")
         self.has_formula = False
         self.parts, self.length = [], 0
 
+    @property
+    def reference(self) -> str:
+        """The current cell as a spreadsheet names it (B3), for messages."""
+        return self.given_reference or f"{column_letters(self.column)}{self.line}"
+
     def _end_cell(self):
-        value = self._cell_value("".join(self.parts))
+        text = "".join(self.parts)
+        kind = self.type
         self.parts = []
-        if value == "" or value is None:
+        if kind == "inlineStr" and not self.has_formula:
+            # The common case first: text as a program writes it.
+            value = unescape_xlsx_text(text) if "_x" in text else text
+        else:
+            value = self._cell_value(text)
+        if not value:
             return
         if self.column >= limits.MAX_COLUMNS:
             raise BadCell(

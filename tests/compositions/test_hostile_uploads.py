@@ -240,3 +240,22 @@ def test_a_hostile_responses_file_is_refused_by_the_survey_command_and_the_admin
     assert message in err.getvalue() and "Traceback" not in err.getvalue()
     assert response.status_code == 200 and message in page_text(response)
     assert stored() == before
+
+
+def test_the_command_refuses_a_file_past_the_upload_limit_before_reading_it(
+    cast, tmp_path, settings
+):
+    settings.NMG_MAX_UPLOAD_MB = 1
+    path = tmp_path / "big.csv"
+    path.write_bytes(f"{HEADER}\n".encode() + f"{ANA}\n".encode() * 20_000)
+    err = io.StringIO()
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_composition", str(path), stdout=io.StringIO(), stderr=err)
+
+    assert exit_.value.code == 1
+    assert err.getvalue().splitlines() == [
+        "the file is 1.5 MB; the limit is 1 MB",
+        "1 error; nothing was written.",
+    ]
+    assert not Expert.objects.exists()

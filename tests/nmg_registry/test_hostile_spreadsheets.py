@@ -520,3 +520,21 @@ def test_a_sheet_with_prefixed_element_names_is_read():
     )
 
     assert read(data) == [{"name": "Ana", "note": ""}]
+
+
+def test_a_fault_no_reader_foresaw_is_still_a_message(monkeypatch, caplog):
+    def broken(self, sheet=0):
+        raise IndexError("a fault in the reader")
+
+    monkeypatch.setattr("nmg_registry.tabular.xlsx.Workbook.rows", broken)
+
+    assert messages_of(one_sheet(row(2, inline("A2", "Ana")))) == [
+        "the file cannot be read: it is damaged, or neither CSV nor XLSX"
+    ]
+    assert "IndexError" in caplog.text and "a fault in the reader" not in caplog.text
+
+
+def test_a_long_column_name_is_quoted_short():
+    [message] = messages_of(b"name,note," + b"x" * 5000 + b"\nAna,x,y\n", "f.csv")
+
+    assert message == f'line 1: unknown column "{"x" * 59}…"; expected name, note'
