@@ -49,7 +49,7 @@ def expert_values(draw) -> dict:
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
 @settings(
-    max_examples=75,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
