@@ -378,7 +378,25 @@ class _SheetReader:
     def start(self, name, attrs):
         tag = name if ":" not in name else _local(name)
         if tag == "c":
-            self._start_cell(attrs)
+            # The cell's start, inline: it runs for every cell of the file.
+            if not self.in_row:
+                raise unreadable_xlsx("a cell stands outside any row")
+            self.given_reference = reference = attrs.get("r")
+            if reference is None:
+                self.column += 1
+            else:
+                letters = reference.rstrip(_DIGITS)
+                column = _COLUMN_INDEX.get(letters, -1)
+                if reference[len(letters) :] != self.line_text or column <= self.column:
+                    raise unreadable_xlsx(
+                        f'a cell of line {self.line:,} has the reference "{reference[:20]}", '
+                        "out of place or order"
+                    )
+                self.column = column
+            self.type = attrs.get("t", "n")
+            self.style = attrs.get("s")
+            self.has_formula = False
+            self.parts, self.length = [], 0
         elif tag == "t":
             if self.in_inline and not self.phonetic:
                 self.collecting = True
@@ -437,26 +455,6 @@ class _SheetReader:
         for index, value in self.values.items():
             values[index] = value
         self.ready.append((self.line, values))
-
-    def _start_cell(self, attrs):
-        if not self.in_row:
-            raise unreadable_xlsx("a cell stands outside any row")
-        self.given_reference = reference = attrs.get("r")
-        if reference is None:
-            self.column += 1
-        else:
-            letters = reference.rstrip(_DIGITS)
-            column = _COLUMN_INDEX.get(letters, -1)
-            if reference[len(letters) :] != self.line_text or column <= self.column:
-                raise unreadable_xlsx(
-                    f'a cell of line {self.line:,} has the reference "{reference[:20]}", '
-                    "out of place or order"
-                )
-            self.column = column
-        self.type = attrs.get("t", "n")
-        self.style = attrs.get("s")
-        self.has_formula = False
-        self.parts, self.length = [], 0
 
     @property
     def reference(self) -> str:
