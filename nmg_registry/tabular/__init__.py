@@ -2,7 +2,10 @@
 writing exports that cannot carry a formula into a user's Excel.
 
 Both importers (survey responses and compositions) and every export go through here, so the
-rules for encodings, headers, line numbers and formula neutralisation live in one place.
+rules for encodings, headers, line numbers and formula neutralisation live in one place:
+CSV is read here, XLSX by `xlsx` (a reader that refuses entities and never trusts declared
+sizes), every file is held to `limits`, and the escapes that make an export import back
+unchanged are in `text`.
 """
 
 import csv

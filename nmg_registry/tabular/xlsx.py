@@ -365,7 +365,6 @@ class _SheetReader:
         self.epoch = datetime.datetime(1904, 1, 1) if date1904 else None
         self.ready: list[tuple[int, list]] = []
         self.line = 0  # the current line's number
-        self.last_line = 0
         self.values: dict[int, object] = {}
         self.in_row = False
         self.in_inline = False
