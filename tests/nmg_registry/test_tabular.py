@@ -100,11 +100,15 @@ def test_xlsx_values_not_formulas_and_whole_numbers_without_decimals():
     buffer = io.BytesIO()
     workbook.save(buffer)
 
-    rows = read(buffer.getvalue(), "file.xlsx").rows
-
-    assert rows[0].cells["note"] == "3"
-    # Never kept as a formula to run: openpyxl saves no computed value, so the cell is empty.
-    assert rows[1].cells["note"] == ""
+    # A formula is never run; without a saved result there is no value, and the file says so.
+    assert errors_of(buffer.getvalue(), "file.xlsx") == [
+        "line 3, note: cell B3 holds a formula with no saved result; formulas are not read: "
+        "paste values instead"
+    ]
+    sheet.delete_rows(3)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert read(buffer.getvalue(), "file.xlsx").rows[0].cells["note"] == "3"
 
 
 @pytest.mark.parametrize("value", ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
@@ -146,3 +150,33 @@ def test_the_summary_line_names_each_model():
         "memberships: 0 created, 0 updated, 5 unchanged, 0 removed"
     )
     assert summary.changed
+
+
+@pytest.mark.parametrize(
+    "value", ["'=1+1", "''=1+1", "'-", "'", "''", "'plain", "'\tx", "=1", "a'=b", "_x0041_"]
+)
+def test_a_csv_export_of_a_value_starting_with_an_apostrophe_imports_back_unchanged(value):
+    table = read(write_csv(COLUMNS, [[value, "x"]]))
+
+    assert table.rows[0].cells["name"] == value
+
+
+@pytest.mark.parametrize(
+    "value", ["'=1+1", "''x", "'", "=1+1", "a\x0bb\x01", "x\ry", "_x0041_", "_x0041\x0bz", "\ufffe"]
+)
+def test_an_xlsx_export_of_any_text_imports_back_unchanged(value):
+    table = read(write_xlsx([("Sheet", COLUMNS, [[value, "x"]])]), "file.xlsx")
+
+    assert table.rows[0].cells["name"] == value
+
+
+def test_an_xlsx_import_keeps_a_typed_apostrophe():
+    """Excel stores the apostrophe typed before a formula as a style, never in the value: an
+    apostrophe in an XLSX value is part of the text."""
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["name", "note"])
+    workbook.active.append(["'=1+1", "'x"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    assert read(buffer.getvalue(), "file.xlsx").rows[0].cells == {"name": "'=1+1", "note": "'x"}
