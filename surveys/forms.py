@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django import forms
 
 from nmg_registry.concurrency import VERSION_FIELD, VersionedFormMixin, version_of
-from surveys.models import Question
+from surveys.models import Answer, Question
 from surveys.selectors import AnswerSheet
 
 NOT_ANSWERED = "Not answered"
@@ -93,4 +93,8 @@ def _field_for(question: Question) -> forms.Field:
             widget=forms.URLInput,
             **common,
         )
-    return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+    return forms.CharField(
+        max_length=Answer._meta.get_field("text").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        **common,
+    )

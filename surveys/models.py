@@ -8,6 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from nmg_registry.models import Country, related_if_set
+from nmg_registry.tabular.limits import MAX_CELL_CHARS
 
 
 class SurveyManager(models.Manager):
@@ -206,7 +207,8 @@ class Answer(models.Model):
     option = models.ForeignKey(
         QuestionOption, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
     )
-    text = models.TextField(blank=True)
+    # An answer must fit a spreadsheet cell, so that every export imports back.
+    text = models.TextField(blank=True, max_length=MAX_CELL_CHARS)
 
     history = HistoricalRecords()
 

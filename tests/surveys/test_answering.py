@@ -343,6 +343,22 @@ def test_an_invalid_web_address_is_shown_next_to_its_field_and_nothing_is_saved(
     assert not Response.objects.filter(survey=survey).exists()
 
 
+def test_a_text_answer_longer_than_a_spreadsheet_cell_is_refused_and_nothing_saved(cast):
+    # Every answer must fit the cell of an export, so that the export imports back.
+    survey = make_round()
+    limit = Answer._meta.get_field("text").max_length
+
+    page = post_answers(
+        signed_in(cast.rep_es), survey, wg1_representative="x" * (limit + 1), nmg_stage="planning"
+    )
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"Ensure this value has at most {limit} characters (it has {limit + 1})" in html
+    assert f'maxlength="{limit}"' in html
+    assert not Response.objects.filter(survey=survey).exists()
+
+
 def test_a_web_address_without_scheme_is_stored_as_https(cast):
     survey = make_round()
 
