@@ -7,7 +7,7 @@ change what, so a representative given admin access sees only their own countrie
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import IGNORED_PARAMS, PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -33,6 +33,8 @@ OwnCountries = admin.RelatedOnlyFieldListFilter
 
 # PostgreSQL refuses the NUL character in text; no stored value can hold one.
 NUL = "\x00"
+# The changelist's own parameters: search, ordering, page, popups, facets, the error flag.
+DJANGO_PARAMETERS = frozenset((*IGNORED_PARAMS, PAGE_VAR))
 
 
 class FilterOnlyChangeList(ChangeList):
@@ -73,13 +75,33 @@ class QueryStringGuard:
 
     Lookups are those of the admin's list filters and date hierarchy, nothing else; Django's
     own parameters (page, ordering `o`, search `q`, `_popup`, `_to_field`, `e`) keep their
-    meaning. A search for a NUL finds nothing, as no stored text can hold one.
+    meaning. The list's search box refuses a NUL with a message (Django's form does); the
+    autocomplete's search for one finds nothing, as no stored text can hold one.
     """
 
     def get_changelist(self, request, **kwargs):
         return FilterOnlyChangeList
 
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # Django redirects to the unfiltered list (?e=1); say why, naming the parameters
+            # (never their values, which may hold anything).
+            asked = sorted(
+                key.replace(NUL, "") for key in request.GET if key not in DJANGO_PARAMETERS
+            )
+            messages.error(
+                request,
+                f"Not a filter of this list, or a value it cannot hold: {', '.join(asked)}. "
+                "The list is shown unfiltered.",
+            )
+            raise
+
     def lookup_allowed(self, lookup, value, request=None):
+        """Only lookups on the paths of the list's filters and date hierarchy; which of them
+        a filter really takes, `FilterOnlyChangeList` checks once the filters have taken
+        theirs. (No raw-id popup of the registry limits its choices by lookup.)"""
         filters = self.get_list_filter(request) if request is not None else self.list_filter
         prefixes = [f"{self.date_hierarchy}__"] if self.date_hierarchy else []
         for item in filters:

@@ -140,6 +140,15 @@ def test_own_filters_and_parameters_never_fail_on_bad_values(client, superuser, 
         assert page.status_code in (200, 302), params
 
 
+def test_the_unfiltered_list_says_which_parameter_was_refused(client, superuser):
+    client.force_login(superuser)
+
+    page = client.get(admin_url(Expert), {"name__regex": "[", "q": "Ana"}, follow=True)
+
+    assert page.redirect_chain == [(admin_url(Expert) + INVALID, 302)]
+    assert "Not a filter of this list, or a value it cannot hold: name__regex." in page.text
+
+
 def test_a_search_for_a_nul_is_refused_with_a_message(client, superuser):
     client.force_login(superuser)
 
