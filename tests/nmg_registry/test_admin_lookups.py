@@ -9,9 +9,9 @@ from django.db import models
 from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from compositions.models import Expert
-from nmg_registry.models import Country
-from surveys.models import Response
+from compositions.models import Expert, Membership
+from nmg_registry.models import Country, MirrorGroup, Representative
+from surveys.models import Answer, Response
 from tests import factories
 from tests.admin_helpers import admin_url, as_admin_user
 
@@ -108,12 +108,23 @@ def own_filter_parameters(client, url) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(("model", "model_admin"), REGISTERED, ids=label)
+# The lists a representative with admin access opens: their countries' records.
+REPRESENTATIVES_LISTS = [Country, MirrorGroup, Representative, Expert, Membership, Response, Answer]
+READERS = [(model, "superuser") for model, _ in REGISTERED] + [
+    (model, "rep_es") for model in REPRESENTATIVES_LISTS
+]
+
+
+@pytest.mark.parametrize(("model", "reader"), READERS, ids=lambda v: label(v) or v)
 def test_lookups_outside_the_filters_are_refused_on_every_changelist(
-    client, superuser, model, model_admin
+    client, superuser, model, reader
 ):
-    client.force_login(superuser)
+    if reader == "superuser":
+        client.force_login(superuser)
+    else:
+        client.force_login(as_admin_user(Representative.objects.get(user__username=reader).user))
     url = admin_url(model)
+    assert client.get(url).status_code == 200
 
     for params in foreign_lookups(model):
         page = client.get(url, params)
