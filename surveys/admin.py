@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -355,10 +355,27 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
     def answer_count(self, response):
         return response.answer_count
 
-    def get_readonly_fields(self, request, obj=None):
-        if permissions.can_manage_registry(request.user):
-            return ()
-        return self.staff_only_fields
+    # Who submitted for a country is personal data, like who represents it: staff and the
+    # country's representatives read it; others see the response without it.
+
+    def get_list_display(self, request):
+        user = request.user
+        if permissions.can_manage_registry(user):
+            return self.list_display
+
+        @admin.display(description="submitted by")
+        def submitted_by(response):
+            if permissions.can_read_representatives(user, response.country_id):
+                return response.submitted_by
+            return None
+
+        return tuple(submitted_by if name == "submitted_by" else name for name in self.list_display)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or permissions.can_read_representatives(request.user, obj.country_id):
+            return fields
+        return [name for name in fields if name != "submitted_by"]
 
     def has_view_permission(self, request, obj=None):
         user = request.user
@@ -411,22 +428,34 @@ class AnswerAdmin(PolicyHistoryAdmin):
         touch_responses(request, response_ids)
 
     def get_readonly_fields(self, request, obj=None):
-        return ("response", "question") if obj is not None else ()
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is None:
+            return readonly
+        return tuple(dict.fromkeys((*readonly, "response", "question")))
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
-        if obj is not None:
-            limit_to_round(form, obj.response.survey_id)
+        if response := self.response_of(obj):
+            limit_to_round(form, response.survey_id)
         return form
 
     def response_admin(self):
         return self.admin_site.get_model_admin(Response)
 
+    @staticmethod
+    def response_of(answer):
+        """The answer's response; None without an answer, or for a past version of an
+        answer whose response was since removed (its history alone remains)."""
+        try:
+            return answer and answer.response
+        except ObjectDoesNotExist:
+            return None
+
     def has_view_permission(self, request, obj=None):
-        return self.response_admin().has_view_permission(request, obj and obj.response)
+        return self.response_admin().has_view_permission(request, self.response_of(obj))
 
     def has_change_permission(self, request, obj=None):
-        return self.response_admin().has_change_permission(request, obj and obj.response)
+        return self.response_admin().has_change_permission(request, self.response_of(obj))
 
     def has_delete_permission(self, request, obj=None):
-        return self.response_admin().has_change_permission(request, obj and obj.response)
+        return self.response_admin().has_change_permission(request, self.response_of(obj))
