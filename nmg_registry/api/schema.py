@@ -4,6 +4,7 @@ and the CSV alternative to its JSON body."""
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from nmg_registry.api.serializers import ErrorSerializer, ParameterErrorSerializer
+from nmg_registry.filters import KEY_PATTERNS
 
 CSV_DESCRIPTION = (
     "The JSON's fields as columns: nested objects as dotted columns, lists of plain values "
@@ -28,6 +29,9 @@ PAGE_HEADERS = {
     },
 }
 PARAMETER_ERROR_REF = {"$ref": "#/components/schemas/ParameterError"}
+# What a free-text parameter may hold: anything but NUL, which forms refuse (and PostgreSQL
+# cannot compare).
+FREE_TEXT_PATTERN = "^[^\\u0000]*$"
 
 
 def denied(what: str = "Not signed in, or not allowed to read this.") -> OpenApiResponse:
@@ -86,7 +90,9 @@ def errors(*, not_found_response: OpenApiResponse | None = None, denied_response
 def postprocess_formats(result, generator, request, public):
     """A drf-spectacular hook: errors are documented as JSON only, a CSV body as text, every
     operation that can answer CSV gets the `format` parameter and its 400, and a filter's
-    choices include the blank that means no filter."""
+    choices include the blank that means no filter, a natural-key filter lists the keys it
+    takes now, and free text says it holds no NUL."""
+    key_patterns = {}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -94,6 +100,7 @@ def postprocess_formats(result, generator, request, public):
             if _document_csv(operation):
                 _add_format_parameter(operation)
             _allow_blank_filters(operation)
+            _describe_text_parameters(operation, key_patterns)
             responses = operation["responses"]
             # With API tokens a request without credentials is challenged with a 401; with
             # a session alone it is a 403.
@@ -145,6 +152,23 @@ def _allow_blank_filters(operation: dict) -> None:
             and "" not in schema["enum"]
         ):
             schema["enum"] = [*schema["enum"], ""]
+
+
+def _describe_text_parameters(operation: dict, key_patterns: dict[str, str]) -> None:
+    """A natural-key filter gets the pattern of the keys in the database (read once per
+    schema, in `key_patterns`); another string parameter without enum or pattern gets the
+    pattern that refuses NUL."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") != "query" or schema.get("type") != "string":
+            continue
+        name = schema.pop("x-key-pattern", None)
+        if name is not None:
+            if name not in key_patterns:
+                key_patterns[name] = KEY_PATTERNS[name]()
+            schema["pattern"] = key_patterns[name]
+        elif "enum" not in schema and "pattern" not in schema and "format" not in schema:
+            schema["pattern"] = FREE_TEXT_PATTERN
 
 
 def _add_format_parameter(operation: dict) -> None:
