@@ -113,7 +113,7 @@ class CountryCodeField(forms.CharField):
 
 
 class WorkingGroupField(forms.CharField):
-    """A working group by number, `WG3` or `wg 3`, with nothing around it."""
+    """A working group by number, `WG3` or `wg 3`, with nothing after it."""
 
     def __init__(self, **kwargs):
         super().__init__(strip=False, **kwargs)
@@ -122,7 +122,7 @@ class WorkingGroupField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        if value != value.strip():
+        if not WORKING_GROUP_PATTERN.fullmatch(value):  # read as it comes, unstripped
             raise forms.ValidationError(
                 f'"{value}" is not a working group; expected a number such as 3 or WG3',
                 code="invalid",
