@@ -60,6 +60,7 @@ class StakeholderTypeField(forms.CharField):
 @extend_schema_field(
     {
         "type": "string",
+        "pattern": "^([!-~]+(?: [!-~]+)*)?$",
         "x-key-pattern": "stakeholder_type",
         "example": "research-university",
         "description": "Stakeholder type slug or label, any letter case: elsi.",

@@ -136,6 +136,7 @@ class WorkingGroupField(forms.CharField):
 @extend_schema_field(
     {
         "type": "string",
+        "pattern": "^([A-Za-z]{2})?$",
         "x-key-pattern": "country",
         "example": "EL",
         "description": "EU or ISO country code, any letter case: EL, gr, UK, GB.",
@@ -150,6 +151,7 @@ class CountryFilter(django_filters.Filter):
 @extend_schema_field(
     {
         "type": "string",
+        "pattern": "^((?:[Ww][Gg])?[ ._-]*[0-9]{1,4})?$",
         "x-key-pattern": "working_group",
         "example": "3",
         "description": "Working group number: 3 or WG3.",

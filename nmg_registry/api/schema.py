@@ -1,6 +1,7 @@
 """What every API operation documents alike: its error responses, the `?format=` parameter
 and the CSV alternative to its JSON body."""
 
+from django.db import DatabaseError, transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from nmg_registry.api.serializers import ErrorSerializer, ParameterErrorSerializer
@@ -165,10 +166,20 @@ def _describe_text_parameters(operation: dict, key_patterns: dict[str, str]) -> 
         name = schema.pop("x-key-pattern", None)
         if name is not None:
             if name not in key_patterns:
-                key_patterns[name] = KEY_PATTERNS[name]()
+                key_patterns[name] = _key_pattern(name, default=schema.get("pattern"))
             schema["pattern"] = key_patterns[name]
         elif "enum" not in schema and "pattern" not in schema and "format" not in schema:
             schema["pattern"] = FREE_TEXT_PATTERN
+
+
+def _key_pattern(name: str, *, default: str | None) -> str | None:
+    """The pattern of the keys in the database; the filter's syntax alone when the database
+    cannot be read (`manage.py check --deploy` generates the schema before any migration)."""
+    try:
+        with transaction.atomic():
+            return KEY_PATTERNS[name]()
+    except DatabaseError:
+        return default
 
 
 def _add_format_parameter(operation: dict) -> None:

@@ -185,7 +185,7 @@ def test_no_generated_request_breaks_the_api_or_its_schema(api_schema):
 
     # The checks send requests of their own (without the cookie, with a spoilt one, ...).
     print(f"\n{len(generated)} generated requests to {len(operations)} operations")
-    assert len(operations) == 17
+    assert len(operations) >= 17
     assert len(generated) >= MINIMUM_REQUESTS
 
 
