@@ -16,8 +16,14 @@ FORMAT_PARAMETER = {
     "name": "format",
     "in": "query",
     "required": False,
-    "description": "`json` (the default) or `csv`. Errors are JSON either way.",
-    "schema": {"type": "string", "enum": ["json", "csv"]},
+    "description": (
+        "`json` (the default), `csv`, or `api`: the browsable HTML page a browser is also "
+        "given when it asks for text/html. Errors are JSON either way."
+    ),
+    "schema": {"type": "string", "enum": ["json", "csv", "api"]},
+}
+BROWSABLE_PAGE = {
+    "schema": {"type": "string", "description": "The JSON shown on a browsable HTML page."}
 }
 PAGE_HEADERS = {
     "X-Total-Count": {
@@ -136,6 +142,7 @@ def _document_csv(operation: dict) -> bool:
             response["content"] = {k: v for k, v in content.items() if k == "application/json"}
         elif "text/csv" in content:
             content["text/csv"] = {"schema": {"type": "string", "description": CSV_DESCRIPTION}}
+            content["text/html"] = BROWSABLE_PAGE
             has_csv = True
             if paginated:
                 response.setdefault("headers", {}).update(PAGE_HEADERS)
@@ -186,7 +193,8 @@ def _add_format_parameter(operation: dict) -> None:
     parameters = operation.setdefault("parameters", [])
     existing = [p for p in parameters if p.get("name") == "format"]
     if existing:
-        existing[0].setdefault("description", FORMAT_PARAMETER["description"])
+        existing[0].update(description=FORMAT_PARAMETER["description"])
+        existing[0]["schema"] = dict(FORMAT_PARAMETER["schema"])
     else:
         parameters.append(dict(FORMAT_PARAMETER))
     operation["responses"].setdefault(

@@ -160,3 +160,28 @@ def test_free_text_is_documented_and_answered_without_nul(as_user, registry):
     assert not re.fullmatch(pattern, "Esp\x00inosa")
     assert client.get(EXPERTS, {"q": "Espinosa"}).status_code == 200
     assert client.get(EXPERTS, {"q": "Esp\x00inosa"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "content_type"),
+    [
+        ("format=api", 200, "text/html"),
+        ("format=csv", 200, "text/csv"),
+        ("format=api&country=XX", 400, "application/json"),
+        ("format=api&limit=0", 400, "application/json"),
+        ("limit=5", 200, "application/json"),
+        ("limit=%205", 400, "application/json"),
+        ("offset=0%20", 400, "application/json"),
+    ],
+)
+def test_each_format_and_error_is_answered_as_the_schema_documents_it(
+    as_user, registry, query, status, content_type
+):
+    client = as_user("staff")
+    operation = schema(client)["paths"]["/api/v1/mirror-groups/"]["get"]
+
+    response = client.get(f"/api/v1/mirror-groups/?{query}")
+
+    assert response.status_code == status
+    assert response["Content-Type"].split(";")[0] == content_type
+    assert content_type in operation["responses"][str(status)]["content"]
