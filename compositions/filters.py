@@ -1,22 +1,56 @@
 """Filters of the expert lists, shared by the HTML lists and the API."""
 
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from compositions.models import Expert, Gender, Membership, MembershipRole
-from compositions.resources import StakeholderTypeWidget
-from nmg_registry.filters import CountryFilter, WorkingGroupFilter
+from compositions.resources import StakeholderTypeWidget, _fold
+from nmg_registry.filters import KEY_PATTERNS, CountryFilter, WorkingGroupFilter, any_case, one_of
+from nmg_registry.models import StakeholderType
+
+# Printable ASCII words, one space apart: the spellings the schema's pattern can list.
+STAKEHOLDER_TYPE_SYNTAX = re.compile(r"[!-~]+(?: [!-~]+)*")
+
+
+def stakeholder_type_key_pattern() -> str:
+    """The stakeholder types' slugs and labels in any letter case, as the filter takes them:
+    one space between words, and at most one on either side of a `/`."""
+    # StakeholderTypeWidget's reading: the slug as written, or anything whose folded
+    # spelling is a slug's or a label's.
+    alternatives = set()
+    for slug, label in StakeholderType.objects.values_list("slug", "label"):
+        if STAKEHOLDER_TYPE_SYNTAX.fullmatch(slug):
+            alternatives.add("".join(f"\\x{ord(c):02X}" for c in slug))
+        for key in (slug, _fold(label)):
+            if key == _fold(key) and STAKEHOLDER_TYPE_SYNTAX.fullmatch(key):
+                alternatives.add(any_case(key).replace(r"\x2F", r" ?\x2F ?"))
+    return one_of(alternatives)
+
+
+KEY_PATTERNS["stakeholder_type"] = stakeholder_type_key_pattern
 
 
 class StakeholderTypeField(forms.CharField):
-    """A stakeholder type by slug or label, any letter case: `elsi`, `Research/University`."""
+    """A stakeholder type by slug or label, any letter case: `elsi`, `Research/University`;
+    in printable ASCII with single spaces, as the schema's pattern says."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strip=False, **kwargs)
 
     def clean(self, value):
         value = super().clean(value)
         if not value:
             return None
+        if not STAKEHOLDER_TYPE_SYNTAX.fullmatch(value):
+            raise forms.ValidationError(
+                f'"{value}" is not a stakeholder type; expected a slug such as elsi or a label '
+                "such as Research/University",
+                code="invalid",
+            )
         try:
             return StakeholderTypeWidget().clean(value)
         except ValueError as exc:
@@ -26,6 +60,8 @@ class StakeholderTypeField(forms.CharField):
 @extend_schema_field(
     {
         "type": "string",
+        "pattern": "^([!-~]+(?: [!-~]+)*)?$",
+        "x-key-pattern": "stakeholder_type",
         "example": "research-university",
         "description": "Stakeholder type slug or label, any letter case: elsi.",
     }

@@ -13,6 +13,7 @@ from nmg_registry.models import (
     WorkingGroup,
     related_if_set,
 )
+from nmg_registry.validators import validate_email_address
 
 
 class Gender(models.TextChoices):
@@ -35,7 +36,7 @@ class Expert(models.Model):
     position = models.CharField(max_length=300, blank=True, help_text="The expert's charge.")
     gender = models.CharField(max_length=12, choices=Gender.choices, blank=True)
     region = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True)
+    email = models.EmailField(blank=True, validators=[validate_email_address])
     stakeholder_type = models.ForeignKey(
         StakeholderType,
         on_delete=models.PROTECT,

@@ -16,6 +16,7 @@ from import_export import fields, resources, widgets
 
 from compositions.models import Expert, Gender, Membership, MembershipRole
 from nmg_registry.models import Country, StakeholderType, WorkingGroup, normalise_country_code
+from nmg_registry.validators import validate_email_address
 
 COLUMNS = (
     "country",
@@ -208,6 +209,7 @@ class EmailWidget(TextWidget):
         if text:
             try:
                 validate_email(text)
+                validate_email_address(text)
             except ValidationError:
                 raise ValueError(f'"{text}" is not a valid email address') from None
         return text

@@ -7,6 +7,7 @@ from django.forms.formsets import BaseFormSet
 from nmg_registry.concurrency import VersionedFormMixin
 from nmg_registry.models import ApiToken, Country, MirrorGroup, Representative, WorkingGroup
 from nmg_registry.services import MIRROR_GROUP_FIELDS, RoleChange
+from nmg_registry.validators import validate_web_address
 
 
 class ApiTokenForm(forms.Form):
@@ -47,12 +48,13 @@ def submitted_copy(form) -> dict:
 
 
 def _address_field(name: str, *, label: str, help_text: str) -> forms.URLField:
-    """An optional web address of the country's record (its field `name`); one without a
-    scheme is taken as https."""
+    """An optional web address of the country's record (its field `name`), held to the
+    registry's rule of a web address; one without a scheme is taken as https."""
     return forms.URLField(
         label=label,
         required=False,
         max_length=Country._meta.get_field(name).max_length,
+        validators=[validate_web_address],
         assume_scheme="https",
         help_text=help_text,
         widget=forms.URLInput(attrs={"autocomplete": "url"}),

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from nmg_registry.validators import validate_web_address
+
 
 def normalise_country_code(code: str) -> str:
     """The one spelling of a typed country code: no surrounding spaces, upper case."""
@@ -91,8 +93,12 @@ class Country(models.Model):
     population_millions = models.DecimalField(
         max_digits=6, decimal_places=1, null=True, blank=True, help_text="1 January 2020."
     )
-    health_genomics_plan_url = models.URLField("national health genomics plan", blank=True)
-    national_roadmap_url = models.URLField("national 1+MG roadmap", blank=True)
+    health_genomics_plan_url = models.URLField(
+        "national health genomics plan", blank=True, validators=[validate_web_address]
+    )
+    national_roadmap_url = models.URLField(
+        "national 1+MG roadmap", blank=True, validators=[validate_web_address]
+    )
     notes = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

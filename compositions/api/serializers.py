@@ -4,10 +4,10 @@ the experts the permission policy lets the user read."""
 from rest_framework import serializers
 
 from compositions.models import Expert, Membership
-from nmg_registry.api.serializers import CountryCodeField
+from nmg_registry.api.serializers import CountryCodeField, RecordSerializer
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(RecordSerializer):
     working_group = serializers.SlugRelatedField(
         slug_field="number",
         read_only=True,
@@ -27,7 +27,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ExpertSerializer(serializers.ModelSerializer):
+class ExpertSerializer(RecordSerializer):
     country = CountryCodeField()
     stakeholder_type = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True, help_text="Null when not known."
@@ -51,3 +51,7 @@ class ExpertSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "gender": {"help_text": "Null when not known."},
+            "email": {"help_text": "Null when not known."},
+        }

@@ -22,11 +22,12 @@ class InvalidParameters(exceptions.ValidationError):
 
 def api_exception_handler(exc, context):
     """DRF's handler, except that an error is rendered as JSON even when the client asked
-    for CSV: a spreadsheet of one `detail` cell would hide the message."""
+    for CSV (a spreadsheet of one `detail` cell would hide the message) or for the browsable
+    page: the schema documents every error as JSON."""
     response = drf_exception_handler(exc, context)
     request = context.get("request")
     renderer = getattr(request, "accepted_renderer", None)
-    if response is not None and renderer is not None and renderer.format == "csv":
+    if response is not None and renderer is not None and renderer.format != "json":
         request.accepted_renderer = JSONRenderer()
         request.accepted_media_type = JSONRenderer.media_type
     return response

@@ -51,11 +51,12 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
 def whole_number(request, name: str, *, minimum: int) -> int | None:
     """The query parameter as a whole number of at least `minimum`; None when absent. A
-    blank value is refused: unlike a filter's, it has no meaning."""
+    blank value is refused: unlike a filter's, it has no meaning; so is one with spaces
+    around it, which the schema's integer does not take."""
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    text = raw.strip()
+    text = raw
     # Past 18 digits a number only means "more than there is" (and int() of thousands of
     # digits would raise).
     value = int(text[:18]) if text.isascii() and text.isdigit() else None

@@ -1,9 +1,11 @@
 """What every API operation documents alike: its error responses, the `?format=` parameter
 and the CSV alternative to its JSON body."""
 
+from django.db import DatabaseError, transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from nmg_registry.api.serializers import ErrorSerializer, ParameterErrorSerializer
+from nmg_registry.filters import KEY_PATTERNS
 
 CSV_DESCRIPTION = (
     "The JSON's fields as columns: nested objects as dotted columns, lists of plain values "
@@ -14,8 +16,14 @@ FORMAT_PARAMETER = {
     "name": "format",
     "in": "query",
     "required": False,
-    "description": "`json` (the default) or `csv`. Errors are JSON either way.",
-    "schema": {"type": "string", "enum": ["json", "csv"]},
+    "description": (
+        "`json` (the default), `csv`, or `api`: the browsable HTML page a browser is also "
+        "given when it asks for text/html. Errors are JSON either way."
+    ),
+    "schema": {"type": "string", "enum": ["json", "csv", "api"]},
+}
+BROWSABLE_PAGE = {
+    "schema": {"type": "string", "description": "The JSON shown on a browsable HTML page."}
 }
 PAGE_HEADERS = {
     "X-Total-Count": {
@@ -28,6 +36,9 @@ PAGE_HEADERS = {
     },
 }
 PARAMETER_ERROR_REF = {"$ref": "#/components/schemas/ParameterError"}
+# What a free-text parameter may hold: anything but NUL, which forms refuse (and PostgreSQL
+# cannot compare).
+FREE_TEXT_PATTERN = "^[^\\u0000]*$"
 
 
 def denied(what: str = "Not signed in, or not allowed to read this.") -> OpenApiResponse:
@@ -86,7 +97,9 @@ def errors(*, not_found_response: OpenApiResponse | None = None, denied_response
 def postprocess_formats(result, generator, request, public):
     """A drf-spectacular hook: errors are documented as JSON only, a CSV body as text, every
     operation that can answer CSV gets the `format` parameter and its 400, and a filter's
-    choices include the blank that means no filter."""
+    choices include the blank that means no filter, a natural-key filter lists the keys it
+    takes now, and free text says it holds no NUL."""
+    key_patterns = {}
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -94,6 +107,7 @@ def postprocess_formats(result, generator, request, public):
             if _document_csv(operation):
                 _add_format_parameter(operation)
             _allow_blank_filters(operation)
+            _describe_text_parameters(operation, key_patterns)
             responses = operation["responses"]
             # With API tokens a request without credentials is challenged with a 401; with
             # a session alone it is a 403.
@@ -128,6 +142,7 @@ def _document_csv(operation: dict) -> bool:
             response["content"] = {k: v for k, v in content.items() if k == "application/json"}
         elif "text/csv" in content:
             content["text/csv"] = {"schema": {"type": "string", "description": CSV_DESCRIPTION}}
+            content["text/html"] = BROWSABLE_PAGE
             has_csv = True
             if paginated:
                 response.setdefault("headers", {}).update(PAGE_HEADERS)
@@ -147,11 +162,39 @@ def _allow_blank_filters(operation: dict) -> None:
             schema["enum"] = [*schema["enum"], ""]
 
 
+def _describe_text_parameters(operation: dict, key_patterns: dict[str, str]) -> None:
+    """A natural-key filter gets the pattern of the keys in the database (read once per
+    schema, in `key_patterns`); another string parameter without enum or pattern gets the
+    pattern that refuses NUL."""
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") != "query" or schema.get("type") != "string":
+            continue
+        name = schema.pop("x-key-pattern", None)
+        if name is not None:
+            if name not in key_patterns:
+                key_patterns[name] = _key_pattern(name, default=schema.get("pattern"))
+            schema["pattern"] = key_patterns[name]
+        elif "enum" not in schema and "pattern" not in schema and "format" not in schema:
+            schema["pattern"] = FREE_TEXT_PATTERN
+
+
+def _key_pattern(name: str, *, default: str | None) -> str | None:
+    """The pattern of the keys in the database; the filter's syntax alone when the database
+    cannot be read (`manage.py check --deploy` generates the schema before any migration)."""
+    try:
+        with transaction.atomic():
+            return KEY_PATTERNS[name]()
+    except DatabaseError:
+        return default
+
+
 def _add_format_parameter(operation: dict) -> None:
     parameters = operation.setdefault("parameters", [])
     existing = [p for p in parameters if p.get("name") == "format"]
     if existing:
-        existing[0].setdefault("description", FORMAT_PARAMETER["description"])
+        existing[0].update(description=FORMAT_PARAMETER["description"])
+        existing[0]["schema"] = dict(FORMAT_PARAMETER["schema"])
     else:
         parameters.append(dict(FORMAT_PARAMETER))
     operation["responses"].setdefault(

@@ -25,23 +25,54 @@ class CountryCodeField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", read_only=True, **kwargs)
 
 
-class OptionalURLField(serializers.URLField):
-    """A web address, or null when none is recorded (an empty string is no URI)."""
+class BlankAsNull:
+    """A field whose values have a form (a choice, an e-mail, a web address): a blank in the
+    database is no such value, so it is answered, and documented, as null."""
 
     def __init__(self, **kwargs):
-        super().__init__(read_only=True, allow_null=True, **kwargs)
+        super().__init__(allow_null=True, **kwargs)
 
     def to_representation(self, value):
-        return value or None
+        return None if value in ("", None) else super().to_representation(value)
 
 
-class CountrySerializer(serializers.ModelSerializer):
+class OptionalChoiceField(BlankAsNull, serializers.ChoiceField):
+    """One of the choices, or null when none is recorded."""
+
+
+class OptionalEmailField(BlankAsNull, serializers.EmailField):
+    """An e-mail address, or null when none is recorded."""
+
+
+class OptionalURLField(BlankAsNull, serializers.URLField):
+    """A web address, or null when none is recorded."""
+
+
+OPTIONAL_FIELDS = {
+    serializers.ChoiceField: OptionalChoiceField,
+    serializers.EmailField: OptionalEmailField,
+    serializers.URLField: OptionalURLField,
+}
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """A read-only record. A model field that may be blank but whose values have a form is
+    answered as null when blank (see BlankAsNull); free text stays a string, blank or not."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        optional = OPTIONAL_FIELDS.get(field_class)
+        if optional is not None and model_field.blank:
+            kwargs.pop("allow_null", None)
+            return optional, kwargs
+        return field_class, kwargs
+
+
+class CountrySerializer(RecordSerializer):
     # A number, as in the assessment's JSON, rather than DRF's decimal string.
     population_millions = serializers.FloatField(
         read_only=True, allow_null=True, help_text="Population on 1 January 2020, millions."
     )
-    health_genomics_plan_url = OptionalURLField(help_text="The national health genomics plan.")
-    national_roadmap_url = OptionalURLField(help_text="The national 1+MG roadmap.")
 
     class Meta:
         model = Country
@@ -62,10 +93,17 @@ class CountrySerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "code": {"help_text": "EU style: EL for Greece, UK for the United Kingdom."},
             "iso_code": {"help_text": "ISO 3166 alpha-2: GR, GB."},
+            "health_system": {"help_text": "Null when not known."},
+            "health_genomics_plan_url": {
+                "help_text": "The national health genomics plan; null when none is recorded."
+            },
+            "national_roadmap_url": {
+                "help_text": "The national 1+MG roadmap; null when none is recorded."
+            },
         }
 
 
-class WorkingGroupSerializer(serializers.ModelSerializer):
+class WorkingGroupSerializer(RecordSerializer):
     label = serializers.CharField(read_only=True, help_text="WG and the number: WG3.")
 
     class Meta:
@@ -74,14 +112,14 @@ class WorkingGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StakeholderTypeSerializer(serializers.ModelSerializer):
+class StakeholderTypeSerializer(RecordSerializer):
     class Meta:
         model = StakeholderType
         fields = ["slug", "label", "order"]
         read_only_fields = fields
 
 
-class MirrorGroupSerializer(serializers.ModelSerializer):
+class MirrorGroupSerializer(RecordSerializer):
     country = CountryCodeField()
     working_group = serializers.SlugRelatedField(
         slug_field="number",

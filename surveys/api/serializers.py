@@ -3,18 +3,18 @@ slug, questions by code, options by value."""
 
 from rest_framework import serializers
 
-from nmg_registry.api.serializers import CountryCodeField
+from nmg_registry.api.serializers import CountryCodeField, RecordSerializer
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
 
 
-class QuestionOptionSerializer(serializers.ModelSerializer):
+class QuestionOptionSerializer(RecordSerializer):
     class Meta:
         model = QuestionOption
         fields = ["value", "label"]
         read_only_fields = fields
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(RecordSerializer):
     options = QuestionOptionSerializer(
         many=True, read_only=True, help_text="For choice and scale questions; else empty."
     )
@@ -25,7 +25,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SurveySerializer(serializers.ModelSerializer):
+class SurveySerializer(RecordSerializer):
     invited_countries = CountryCodeField(many=True, help_text="EU codes, sorted.")
     questions = QuestionSerializer(many=True, read_only=True, help_text="In the round's order.")
 
@@ -43,7 +43,7 @@ class SurveySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AnswerSerializer(serializers.ModelSerializer):
+class AnswerSerializer(RecordSerializer):
     question = serializers.CharField(
         source="question.code", read_only=True, help_text="The question's code."
     )
@@ -61,7 +61,7 @@ class AnswerSerializer(serializers.ModelSerializer):
         return answer.option.label if answer.option_id else ""
 
 
-class ResponseSerializer(serializers.ModelSerializer):
+class ResponseSerializer(RecordSerializer):
     survey = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     country = CountryCodeField()
     answers = AnswerSerializer(

@@ -177,6 +177,52 @@ def test_a_bad_address_is_named_next_to_its_field_and_nothing_is_saved(client, c
     assert Country.objects.get(code="ES").notes == ""
 
 
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ('https://ok.example/a"b<c', "“&quot;” is not allowed in a web address; write it as %22"),
+        ("https://ok.example/a%zz", "a % in a web address starts a two-digit escape"),
+        ("https://ok.example/#one#two", "a web address has at most one #"),
+        ("https://ok.example/plan?v=[2]", "[ and ] are only allowed around an IPv6 address"),
+    ],
+)
+def test_an_address_that_the_api_could_not_call_a_uri_is_refused(client, cast, address, problem):
+    client.force_login(cast.rep_es)
+    page = client.get(EDIT).content.decode()
+
+    response = client.post(EDIT, _post_data(page, health_genomics_plan_url=address, notes="New"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        '<div id="id_health_genomics_plan_url_error"><p class="field-error">Enter a valid URL: '
+        f"{problem}" in page
+    )
+    saved = Country.objects.get(code="ES")
+    assert (saved.health_genomics_plan_url, saved.notes) == ("", "")
+
+
+def test_the_service_refuses_an_address_that_is_no_uri_from_any_door(cast):
+    with pytest.raises(services.ValidationError) as refused:
+        _save(cast.rep_es, national_roadmap_url="https://ok.example/a<b", notes="New")
+
+    assert refused.value.message_dict["national_roadmap_url"] == [
+        "Enter a valid URL: “<” is not allowed in a web address; write it as %3C."
+    ]
+    assert Country.objects.get(code="ES").notes == ""
+
+
+def test_an_address_with_escapes_a_query_and_a_fragment_is_saved(client, cast):
+    client.force_login(cast.rep_es)
+    page = client.get(EDIT).content.decode()
+    address = "https://www.example.es/plan%20nacional?lang=es&v=2#part-2"
+
+    response = client.post(EDIT, _post_data(page, health_genomics_plan_url=address))
+
+    assert response.status_code == 302
+    assert Country.objects.get(code="ES").health_genomics_plan_url == address
+
+
 def test_a_service_call_refuses_someone_who_does_not_keep_the_country(cast):
     with pytest.raises(services.PermissionDenied):
         services.update_country_record(
