@@ -7,7 +7,7 @@ import nmg_registry.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("nmg_registry", "0005_reference_data_history"),
+        ("nmg_registry", "0006_registry_permission_on_country"),
     ]
 
     operations = [
