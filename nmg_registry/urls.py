@@ -41,3 +41,7 @@ urlpatterns = [
 
 # JSON for an address under /api/ that names no endpoint; Django's page elsewhere.
 handler404 = "nmg_registry.api.exceptions.page_not_found"
+# The site's own pages (JSON under /api/), rendered without touching the database; an
+# unreachable database is a 503 with Retry-After, not a 500.
+handler400 = "nmg_registry.errors.bad_request"
+handler500 = "nmg_registry.errors.server_error"

@@ -1,0 +1,52 @@
+"""Requests the registry refuses before any view, session or sign-in record reads them."""
+
+from nmg_registry.errors import refusal
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _shown(name: str) -> str:
+    return name.replace(NUL, "\\0")
+
+
+def nul_found_in(request) -> str | None:
+    """Where the request carries a NUL character in text that can reach the database (the
+    address, a query parameter, a posted form field, a cookie, a header), or None."""
+    if NUL in request.path_info:
+        return "the address"
+    for name, values in request.GET.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return f"the query parameter “{_shown(name)}”"
+    for key, value in request.META.items():
+        if key.startswith("HTTP_") and isinstance(value, str) and NUL in value:
+            return f"the header {key[5:].replace('_', '-').title()}"
+    for name, value in request.COOKIES.items():
+        if NUL in name or NUL in value:
+            return f"the cookie “{_shown(name)}”"
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        # Uploaded files are not text and may hold any byte; only the fields are read.
+        for name, values in request.POST.lists():
+            if NUL in name or any(NUL in value for value in values):
+                return f"the form field “{_shown(name)}”"
+    return None
+
+
+class RefuseNulMiddleware:
+    """A NUL character anywhere a request's text can reach the database answers 400 naming
+    where it is. PostgreSQL can neither store nor compare text holding one, and no value of
+    the registry (a code, a slug, a name, an address) contains one; refusing it at the door
+    keeps every lookup of the site, the admin and the API from failing on it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = nul_found_in(request)
+        if where is not None:
+            return refusal(
+                request,
+                f"The request has a NUL character (\\0) in {where}; "
+                "the registry accepts no such character anywhere.",
+            )
+        return self.get_response(request)
