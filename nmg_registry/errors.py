@@ -39,9 +39,11 @@ def plain_page(template: str, *, status: int, context: dict | None = None) -> Ht
 
 
 def refusal(request, message: str, *, status: int = 400) -> HttpResponse:
-    """A 400 (or other 4xx) naming the problem: JSON under /api/, else the site's page."""
+    """A 400 (or a 404) naming the problem: JSON under /api/, else the site's page."""
     if wants_json(request):
         return JsonResponse({"detail": message}, status=status)
+    if status == 404:
+        return plain_page("404.html", status=404, context={"exception": message})
     return plain_page("400.html", status=status, context={"message": message})
 
 

@@ -4,6 +4,11 @@ from nmg_registry.errors import refusal
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+ADDRESS = "the address"
+NO_SUCH_ADDRESS = (
+    "The registry has nothing at this address: it holds a NUL character (\\0), "
+    "which no country code, round or record key contains."
+)
 
 
 def _shown(name: str) -> str:
@@ -14,7 +19,7 @@ def nul_found_in(request) -> str | None:
     """Where the request carries a NUL character in text that can reach the database (the
     address, a query parameter, a posted form field, a cookie, a header), or None."""
     if NUL in request.path_info:
-        return "the address"
+        return ADDRESS
     for name, values in request.GET.lists():
         if NUL in name or any(NUL in value for value in values):
             return f"the query parameter “{_shown(name)}”"
@@ -34,15 +39,19 @@ def nul_found_in(request) -> str | None:
 
 class RefuseNulMiddleware:
     """A NUL character anywhere a request's text can reach the database answers 400 naming
-    where it is. PostgreSQL can neither store nor compare text holding one, and no value of
-    the registry (a code, a slug, a name, an address) contains one; refusing it at the door
-    keeps every lookup of the site, the admin and the API from failing on it."""
+    where it is, or 404 in the address (which then names nothing). PostgreSQL can neither
+    store nor compare text holding one, and no value of the registry (a code, a slug, a
+    name, an e-mail address) contains one; refusing it at the door keeps every lookup of the
+    site, the admin and the API from failing on it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         where = nul_found_in(request)
+        if where == ADDRESS:
+            # An address with a NUL names nothing the registry holds.
+            return refusal(request, NO_SUCH_ADDRESS, status=404)
         if where is not None:
             return refusal(
                 request,

@@ -157,19 +157,28 @@ def test_a_nul_posted_to_any_form_is_a_400_never_a_500(registry):
         "/countries/%00/experts/",
         "/countries/%00/history/",
         f"/surveys/{OPEN_ROUND}/answer/%00/",
-        "/compositions/export.csv?country=%00",
     ],
 )
-def test_the_reported_addresses_answer_400_in_the_sites_look(registry, as_user, address):
+def test_the_reported_addresses_name_nothing_a_404_in_the_sites_look(registry, as_user, address):
     client = as_user("staff")
 
     response = client.get(address)
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert '<a class="brand" href="/">NMG Registry</a>' in html
+    assert "<h1>Not found</h1>" in html
+    assert "it holds a NUL character" in html
+
+
+def test_the_reported_export_query_is_a_400_in_the_sites_look(registry, as_user):
+    response = as_user("staff").get("/compositions/export.csv?country=%00")
 
     assert response.status_code == 400
     html = response.content.decode()
     assert '<a class="brand" href="/">NMG Registry</a>' in html
     assert "<h1>Bad request</h1>" in html
-    assert "NUL character" in html
+    assert "NUL character (\\0) in the query parameter “country”" in html
 
 
 def test_the_400_page_names_where_the_nul_is(client, db):
@@ -182,12 +191,14 @@ def test_the_400_page_names_where_the_nul_is(client, db):
 def test_the_api_answers_a_nul_with_json(client, cast):
     client.force_login(cast.viewer)
 
-    response = client.get("/api/v1/countries/%00/")
+    in_address = client.get("/api/v1/countries/%00/")
+    in_filter = client.get("/api/v1/countries/?participation=%00")
 
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == {
-        "detail": "The request has a NUL character (\\0) in the address; "
+    assert in_address.status_code == 404
+    assert "it holds a NUL character" in in_address.json()["detail"]
+    assert in_filter.status_code == 400
+    assert in_filter.json() == {
+        "detail": "The request has a NUL character (\\0) in the query parameter “participation”; "
         "the registry accepts no such character anywhere."
     }
 
@@ -242,6 +253,13 @@ def test_a_nul_in_the_session_cookie_is_refused(client, cast):
 
     assert response.status_code == 400
     assert "the cookie “sessionid”" in response.content.decode()
+
+
+def test_a_nul_in_the_address_is_a_404_before_any_redirect(client, db):
+    # Anonymous readers are sent to sign in from most pages; an address naming nothing is not.
+    response = client.get("/countries/ES%00/history/")
+
+    assert response.status_code == 404
 
 
 def test_uploaded_files_may_hold_any_byte(rf):
