@@ -183,6 +183,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The lockout page (status 429): how long the lock lasts; a new password does not lift it.
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Password-reset mails: at most so many per e-mail address and per client address; past
+# either, the same "check your e-mail" page and no mail (nmg_registry.limits).
+NMG_PASSWORD_RESET_EMAIL_RATE = env_rate("NMG_PASSWORD_RESET_EMAIL_RATE", "3/hour")
+NMG_PASSWORD_RESET_CLIENT_RATE = env_rate("NMG_PASSWORD_RESET_CLIENT_RATE", "20/hour")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/Brussels"

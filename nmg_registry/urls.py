@@ -27,7 +27,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Password change and reset; the sign-in and sign-out above take precedence.
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    # Password change and reset; the pages above take precedence.
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/tokens/", views.api_tokens, name="api-tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api-token-revoke"),
