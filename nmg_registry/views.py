@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nmg_registry import history, permissions, selectors, services
-from nmg_registry.limits import may_send_password_reset
 from nmg_registry.concurrency import EditConflict
 from nmg_registry.filters import CountryFilterSet
 from nmg_registry.forms import (
@@ -28,6 +27,7 @@ from nmg_registry.forms import (
     RepresentativeRoleFormSet,
     submitted_copy,
 )
+from nmg_registry.limits import may_send_password_reset
 from nmg_registry.models import ApiToken, Country, MirrorGroup
 
 
