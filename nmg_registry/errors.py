@@ -38,10 +38,15 @@ def plain_page(template: str, *, status: int, context: dict | None = None) -> Ht
     return HttpResponse(loader.render_to_string(template, context or {}), status=status)
 
 
-def refusal(request, message: str, *, status: int = 400) -> HttpResponse:
-    """A 400 (or a 404) naming the problem: JSON under /api/, else the site's page."""
+def refusal(
+    request, message: str, *, status: int = 400, errors: dict[str, list[str]] | None = None
+) -> HttpResponse:
+    """A 400 (or a 404) naming the problem: JSON under /api/, else the site's page. The API's
+    400s carry `errors` (what each named parameter is wrong with) beside `detail`, as its
+    refusals of bad filters do."""
     if wants_json(request):
-        return JsonResponse({"detail": message}, status=status)
+        body = {"detail": message} if status != 400 else {"detail": message, "errors": errors or {}}
+        return JsonResponse(body, status=status)
     if status == 404:
         return plain_page("404.html", status=404, context={"exception": message})
     return plain_page("400.html", status=status, context={"message": message})

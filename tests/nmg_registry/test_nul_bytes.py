@@ -199,7 +199,12 @@ def test_the_api_answers_a_nul_with_json(client, cast):
     assert in_filter.status_code == 400
     assert in_filter.json() == {
         "detail": "The request has a NUL character (\\0) in the query parameter “participation”; "
-        "the registry accepts no such character anywhere."
+        "the registry accepts no such character anywhere.",
+        "errors": {
+            "participation": [
+                "Query parameter holds a NUL character (\\0), which the registry accepts nowhere."
+            ]
+        },
     }
 
 
@@ -207,7 +212,7 @@ def test_a_nul_in_the_api_token_is_refused_with_json(client, cast):
     response = client.get("/api/v1/countries/", HTTP_AUTHORIZATION="Token abc\x00def")
 
     assert response.status_code == 400
-    assert "the header Authorization" in response.json()["detail"]
+    assert "the header “Authorization”" in response.json()["detail"]
 
 
 def test_a_nul_in_a_forwarded_address_at_sign_in_is_refused_and_records_nothing(
@@ -224,7 +229,7 @@ def test_a_nul_in_a_forwarded_address_at_sign_in_is_refused_and_records_nothing(
     )
 
     assert response.status_code == 400
-    assert "the header X-Forwarded-For" in response.content.decode()
+    assert "the header “X-Forwarded-For”" in response.content.decode()
     assert not AccessAttempt.objects.exists()
 
 
