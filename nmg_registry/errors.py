@@ -5,14 +5,12 @@ Every page here is rendered without the request, so no context processor runs: n
 the database (no user, no demo banner) while the database may be the very thing that failed.
 """
 
-import logging
+import sqlite3
 import sys
 
 from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
-
-logger = logging.getLogger(__name__)
 
 # How long a client is asked to wait before trying again while the database is away.
 RETRY_AFTER_SECONDS = 30
@@ -62,10 +60,22 @@ def unavailable(request) -> HttpResponse:
     return response
 
 
+# SQLite reports a missing table or a syntax error as an OperationalError too; only these
+# say that the database file itself cannot be used just now.
+SQLITE_AWAY = ("unable to open database file", "database is locked", "disk i/o error")
+
+
 def database_is_away(exc: BaseException | None) -> bool:
     """Whether an exception says the database cannot be reached (a refused or broken
-    connection, an unknown database), rather than that a query was wrong."""
-    return isinstance(exc, OperationalError | InterfaceError)
+    connection, an unknown database, a locked or missing SQLite file), rather than that a
+    query was wrong."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if isinstance(exc.__cause__, sqlite3.Error):
+        return str(exc.__cause__).lower().startswith(SQLITE_AWAY)
+    return True
 
 
 def bad_request(request, exception=None):

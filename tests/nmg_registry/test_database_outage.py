@@ -5,6 +5,7 @@ once the database is back the registry serves again, without a restart.
 The connection's settings are pointed at a database that is not there and back, within one
 test, as a database that restarts or a wrong DATABASE_URL would look to a running worker."""
 
+import json
 import socket
 
 import pytest
@@ -183,3 +184,46 @@ def test_a_kept_connection_the_database_dropped_is_replaced_on_the_next_request(
 
     assert client.get("/accounts/login/").status_code == 200
     assert connection.connection is not kept
+
+
+def answer_to(rf, exc: Exception, cause: Exception | None = None, path="/countries/"):
+    from nmg_registry.errors import server_error
+
+    try:
+        raise exc from cause
+    except Exception:
+        return server_error(rf.get(path))
+
+
+@pytest.mark.parametrize(
+    ("message", "status"),
+    [
+        ("unable to open database file", 503),
+        ("database is locked", 503),
+        ("no such table: nmg_registry_country", 500),  # a fault of the registry, not an outage
+        ('near "SELEC": syntax error', 500),
+    ],
+)
+def test_sqlite_errors_are_an_outage_only_when_the_file_cannot_be_used(rf, message, status):
+    import sqlite3
+
+    from django.db import OperationalError
+
+    cause = sqlite3.OperationalError(message)
+
+    assert answer_to(rf, OperationalError(message), cause).status_code == status
+
+
+def test_a_value_the_database_refuses_is_a_400(rf):
+    from django.db import DataError
+
+    page = answer_to(rf, DataError("value out of range"))
+    api = answer_to(rf, DataError("value out of range"), path="/api/v1/countries/")
+
+    assert page.status_code == api.status_code == 400
+    assert "cannot be looked up or stored" in page.content.decode()
+    assert json.loads(api.content) == {
+        "detail": "A value in this request cannot be looked up or stored by the registry's "
+        "database.",
+        "errors": {},
+    }

@@ -281,3 +281,41 @@ def test_a_request_without_nul_passes(rf):
     request = rf.post("/accounts/login/?next=/countries/", {"username": "viewer"})
 
     assert nul_found_in(request) is None
+
+
+# Other values no key of the registry holds: a number past any database integer, a long
+# string, quotes and a backslash. Unknown (404), invalid (400), or refused for the reader.
+ODD_VALUES = ["9" * 30, "x" * 300, "'\")\\", "%C0%AF", "-1"]
+
+
+def odd_addresses(registry, token) -> list[str]:
+    values = real_values(registry, token)
+    addresses = set()
+    for name, params in sorted(set(url_patterns())):
+        if name.startswith("static") or name.endswith(("logout", "export", "import")):
+            continue
+        kwargs = {param: values.get(param, "1") for param, _ in params}
+        try:
+            real = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+        addresses.add(f"{real}?" + "&".join(f"{q}={ODD_VALUES[0]}" for q in QUERY_NAMES))
+        addresses.add(f"{real}?" + "&".join(f"{q}=%27%5C" for q in QUERY_NAMES))
+        for param, is_int in params:
+            sentinel = SENTINEL_INT if is_int else SENTINEL
+            try:
+                url = reverse(name, kwargs={**kwargs, param: sentinel})
+            except NoReverseMatch:
+                continue
+            addresses.update(url.replace(str(sentinel), odd) for odd in ODD_VALUES)
+    return sorted(addresses)
+
+
+def test_odd_keys_and_parameters_are_unknown_or_invalid_never_a_500(registry):
+    token, _ = create_api_token(user=registry.cast.rep_es, name="walk")
+    client = client_for(registry.cast, "staff")
+
+    answers = {url: client.get(url).status_code for url in odd_addresses(registry, token)}
+
+    assert len(answers) > 500
+    assert not {url: status for url, status in answers.items() if status >= 500}
