@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "nmg_registry",
     "surveys",
     "compositions",
@@ -94,7 +96,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every answer carries the policy, refusals and error pages included.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, sign-in records and views: a NUL byte never reaches the database.
+    "nmg_registry.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -177,6 +183,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # The lockout page (status 429): how long the lock lasts; a new password does not lift it.
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Password-reset mails: at most so many per e-mail address and per client address; past
+# either, the same "check your e-mail" page and no mail (nmg_registry.limits).
+NMG_PASSWORD_RESET_EMAIL_RATE = env_rate("NMG_PASSWORD_RESET_EMAIL_RATE", "3/hour")
+NMG_PASSWORD_RESET_CLIENT_RATE = env_rate("NMG_PASSWORD_RESET_CLIENT_RATE", "20/hour")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/Brussels"
@@ -214,6 +224,24 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content security policy: scripts, styles, images and fonts from the registry itself only,
+# no inline script or style, no plugins, no framing, forms posted only to the registry. The
+# API's browsable docs add what Swagger UI needs on that page alone (nmg_registry/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",

@@ -10,7 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.defaultfilters import pluralize
 from django.views.decorators.cache import never_cache
@@ -27,6 +27,7 @@ from nmg_registry.forms import (
     RepresentativeRoleFormSet,
     submitted_copy,
 )
+from nmg_registry.limits import may_send_password_reset
 from nmg_registry.models import ApiToken, Country, MirrorGroup
 
 
@@ -41,6 +42,17 @@ class SignInView(auth_views.LoginView):
         if permissions.represented_country_ids(user) and not permissions.is_registry_staff(user):
             return resolve_url("countries:mine")
         return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Password reset by e-mail, with a limit on the mails per e-mail address and per client
+    address (nmg_registry.limits); past either, no mail goes but the page is the same "check
+    your e-mail", so the limit tells nobody whether an account has that address."""
+
+    def form_valid(self, form):
+        if may_send_password_reset(self.request, form.cleaned_data["email"]):
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @never_cache
