@@ -288,23 +288,11 @@ def test_a_request_without_nul_passes(rf):
 ODD_VALUES = ["9" * 30, "x" * 300, "'\")\\", "%C0%AF", "-1"]
 
 
-# Known faults of other parts of the registry, each pinned by a strict xfail below:
-# the admin's history of a record (simple_history looks the id up unconverted) and the
-# admin's "view on site" of the table-less permissions model.
-ELSEWHERE = ("_history", "admin:view_on_site")
-
-
-def is_elsewhere(name: str) -> bool:
-    return name.startswith("admin:") and name.endswith(ELSEWHERE)
-
-
 def odd_addresses(registry, token) -> list[str]:
     values = real_values(registry, token)
     addresses = set()
     for name, params in sorted(set(url_patterns())):
         if name.startswith("static") or name.endswith(("logout", "export", "import")):
-            continue
-        if is_elsewhere(name):
             continue
         kwargs = {param: values.get(param, "1") for param, _ in params}
         try:
@@ -333,23 +321,12 @@ def test_odd_keys_and_parameters_are_unknown_or_invalid_never_a_500(registry):
     assert not {url: status for url, status in answers.items() if status >= 500}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the admin's history view (simple_history) looks an id up without converting it: "
-    "ValueError, a 500; PolicyHistoryAdmin.history_view must answer 404 to an id its primary "
-    "key cannot hold",
-)
 def test_the_admins_history_of_an_odd_id_is_a_404(registry):
     client = client_for(registry.cast, "staff")
 
     assert client.get("/admin/compositions/expert/%C0%AF/history/").status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="'view on site' of the table-less permissions model queries a table that does not "
-    "exist: a 500 (the backup part of issue 10 carries that permission differently)",
-)
 def test_the_admins_view_on_site_of_any_content_type_is_never_a_500(registry):
     from django.contrib.contenttypes.models import ContentType
 
