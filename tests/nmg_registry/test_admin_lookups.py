@@ -115,6 +115,29 @@ READERS = [(model, "superuser") for model, _ in REGISTERED] + [
 ]
 
 
+NUL_REFUSAL = "nmg_registry.middleware.RefuseNulMiddleware"
+
+
+@pytest.fixture(autouse=True)
+def admin_alone(settings):
+    """The admin without the site-wide refusal of NUL bytes: it must hold on its own."""
+    site_wide = list(settings.MIDDLEWARE)
+    settings.MIDDLEWARE = [name for name in site_wide if name != NUL_REFUSAL]
+    return site_wide
+
+
+def test_a_nul_in_a_lookup_is_refused_by_the_site_before_the_admin(
+    client, superuser, settings, admin_alone
+):
+    settings.MIDDLEWARE = admin_alone
+    client.force_login(superuser)
+
+    page = client.get(admin_url(Expert), {"name__startswith": "\x00"})
+
+    assert page.status_code == 400
+    assert "name__startswith" in page.content.decode()
+
+
 @pytest.mark.parametrize(("model", "reader"), READERS, ids=lambda v: label(v) or v)
 def test_lookups_outside_the_filters_are_refused_on_every_changelist(
     client, superuser, model, reader
