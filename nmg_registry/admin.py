@@ -10,7 +10,6 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import IGNORED_PARAMS, PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.contenttypes import views as contenttype_views
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, F, OuterRef, Subquery
@@ -544,12 +543,3 @@ def guard_query_strings(model) -> None:
 # whose apps register them before this module runs.
 for _model in (get_user_model(), Group, AccessAttempt, AccessLog, AccessFailureLog):
     guard_query_strings(_model)
-
-
-def view_on_site(request, content_type_id, object_id):
-    """The admin's "view on site" redirect, answering 404 to an id the model's key cannot
-    hold (Django's own view lets the conversion error through as a 500)."""
-    try:
-        return contenttype_views.shortcut(request, content_type_id, object_id)
-    except (ValidationError, ValueError) as exc:
-        raise Http404("No such record.") from exc

@@ -7,12 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from analytics import views as analytics_views
-from nmg_registry import admin as registry_admin
 from nmg_registry import views
-
-admin.site.site_header = "NMG Registry administration"
-admin.site.site_title = "NMG Registry"
-admin.site.index_title = "Registry records"
 
 # Swagger UI draws its icons from data: URLs in its style sheet; its start-up script is served
 # as a file of its own (the split view), so no inline script is needed even here.
@@ -37,11 +32,6 @@ urlpatterns = [
     path("", include("compositions.urls")),
     path("surveys/", include("surveys.urls")),
     path("assessment/", include("analytics.urls")),
-    # Before the admin's own pattern, which it replaces (an odd id is a 404, not a 500).
-    path(
-        "admin/r/<path:content_type_id>/<path:object_id>/",
-        admin.site.admin_view(registry_admin.view_on_site),
-    ),
     path("admin/", admin.site.urls),
     # The assessment first: its surveys/<slug>/summary/ sits beside the rounds' own URLs.
     path("api/v1/", include("analytics.api.urls")),

@@ -6,9 +6,14 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -41,6 +46,42 @@ def _no_accidental_throttling(settings, monkeypatch):
     cache.clear()
     # DRF's throttles read the rates once, at import; None lets every request through.
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": None, "user": None})
+
+
+@pytest.fixture(scope="session")
+def _reference_data(django_db_setup, django_db_blocker) -> str:
+    """The migrated reference data, serialized before any transactional test flushes the
+    tables."""
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture
+def reference_data(_reference_data, transactional_db):
+    """A transactional test's database holding the migrated reference data (countries, the
+    2020 round, the WP6 staff group), put back after an earlier transactional test's flush.
+
+    pytest-django's serialized_rollback keeps its copy on the database connection object,
+    but once a browser test has run beside Playwright's event loop the ORM is given another
+    connection object without that copy, so that restore silently does nothing."""
+    if not Country.objects.exists():
+        # As Django restores it: into empty tables (the flush recreated content types).
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        # The snapshot holds the reference data's history already: restoring a round's invited
+        # countries must not write another version of it.
+        with override_settings(SIMPLE_HISTORY_ENABLED=False):
+            connection.creation.deserialize_db_from_string(_reference_data)
+        _reset_sequences()
+
+
+def _reset_sequences():
+    """The restored rows keep their ids; PostgreSQL's sequences must move past them, or the
+    next row (e.g. the history of a reference record) takes an id already in use."""
+    tables = [model for model in apps.get_models() if model._meta.managed]
+    statements = connection.ops.sequence_reset_sql(no_style(), tables)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 @pytest.fixture

@@ -9,14 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps
-from django.core.management import call_command
-from django.core.management.color import no_style
-from django.db import connection
-from django.test import override_settings
 from playwright.sync_api import expect
 
-from nmg_registry.models import Country
 from tests import factories
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,38 +64,9 @@ def _allow_orm_beside_playwright():
         yield
 
 
-@pytest.fixture(scope="session")
-def _reference_data(django_db_setup, django_db_blocker) -> str:
-    """The migrated reference data, serialized before any browser test flushes the tables."""
-    with django_db_blocker.unblock():
-        return connection.creation.serialize_db_to_string()
-
-
 @pytest.fixture(autouse=True)
-def _restore_reference_data(_reference_data, transactional_db):
-    """Put the reference data back after an earlier transactional test's flush.
-
-    pytest-django's serialized_rollback keeps its copy on the database connection object,
-    but beside Playwright's event loop the ORM is given another connection object without
-    that copy, so the restore silently does nothing."""
-    if not Country.objects.exists():
-        # As Django restores it: into empty tables (the flush recreated content types).
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        # The snapshot holds the reference data's history already: restoring a round's invited
-        # countries must not write another version of it.
-        with override_settings(SIMPLE_HISTORY_ENABLED=False):
-            connection.creation.deserialize_db_from_string(_reference_data)
-        _reset_sequences()
-
-
-def _reset_sequences():
-    """The restored rows keep their ids; PostgreSQL's sequences must move past them, or the
-    next row (e.g. the history of a reference record) takes an id already in use."""
-    tables = [model for model in apps.get_models() if model._meta.managed]
-    statements = connection.ops.sequence_reset_sql(no_style(), tables)
-    with connection.cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement)
+def _restore_reference_data(reference_data):
+    """Every browser test starts from the migrated reference data (tests/conftest.py)."""
 
 
 def sign_in(page, live_server, username, password=factories.TEST_PASSWORD):

@@ -119,7 +119,9 @@ def filled_registry(settings, client):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("method", METHODS)
-def test_restored_registry_is_identical_and_serves(method, filled_registry, tmp_path):
+def test_restored_registry_is_identical_and_serves(
+    reference_data, method, filled_registry, tmp_path
+):
     exact_ids = method == "pg_dump"
     source = snapshot(connection, exact_ids=exact_ids)
     empty = sorted(table for table, rows in source.items() if not rows)
@@ -402,7 +404,7 @@ BEFORE_MOVE = [("nmg_registry", "0005_reference_data_history")]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_moving_the_wp6_permission_keeps_every_grant():
+def test_moving_the_wp6_permission_keeps_every_grant(reference_data):
     """Group and user grants survive, also when Django had already created the permission on
     Country (a `migrate` interrupted between the two): the grants are merged into one row."""
     executor = MigrationExecutor(connection)

@@ -61,7 +61,7 @@ class Database:
 
 
 @pytest.fixture
-def database():
+def database(reference_data):
     switch = Database()
     yield switch
     switch.back()
