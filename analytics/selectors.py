@@ -295,18 +295,19 @@ class TargetProgress:
     answer_values: list[str]
     threshold: Decimal
     due_on: datetime.date
-    rounds: list[TargetMeasurement]  # every round that has the question, oldest first
+    rounds: list[TargetMeasurement]  # every open or closed round with the question, oldest first
 
 
 def targets_progress() -> list[TargetProgress]:
-    """Each roadmap target measured on every round that asks its question, over submitted
-    responses. Three queries (one when no target is defined)."""
+    """Each roadmap target measured on every open or closed round that asks its question,
+    over submitted responses; a draft round is still being prepared and measures nothing,
+    for staff too. Three queries (one when no target is defined)."""
     targets = list(Target.objects.order_by("due_on", "slug"))
     codes = {target.question_code for target in targets}
     if not codes:
         return []
     rounds = (
-        Question.objects.filter(code__in=codes)
+        Question.objects.filter(code__in=codes, survey__in=Survey.objects.published())
         .order_by()
         .values_list(
             "code",
@@ -321,6 +322,7 @@ def targets_progress() -> list[TargetProgress]:
     rounds = sorted(rounds, key=lambda r: (r[4] is None, r[4] or datetime.date.min, r[5], r[2]))
     answers = (
         Answer.objects.filter(question__code__in=codes, response__status=SUBMITTED)
+        .in_published_rounds()
         .order_by()
         .annotate(value=Coalesce("option__value", "text", output_field=TextField()))
         .values_list("question__survey_id", "question__code", "value")
