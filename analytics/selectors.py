@@ -25,7 +25,6 @@ from nmg_registry.models import (
 )
 from surveys.models import Answer, Question, QuestionKind, QuestionSection, Response, Survey, Target
 
-SUBMITTED = Response.Status.SUBMITTED
 OPTION_KINDS = (QuestionKind.CHOICE, QuestionKind.SCALE)
 SECTION_TITLES = dict(QuestionSection.choices)
 
@@ -71,7 +70,7 @@ def survey_summary(*, survey: Survey) -> SurveySummary:
     is over the respondents that answered it. Four queries."""
     invited = set(survey.invited_countries.values_list("code", flat=True))
     respondents = dict(
-        Response.objects.filter(survey=survey, status=SUBMITTED)
+        Response.objects.filter(survey=survey).submitted()
         .order_by()
         .values_list("pk", "country__code")
     )
@@ -91,7 +90,7 @@ def survey_summary(*, survey: Survey) -> SurveySummary:
         )
     )
     answers = (
-        Answer.objects.filter(response__survey=survey, response__status=SUBMITTED)
+        Answer.objects.filter(response__survey=survey).submitted()
         .order_by()
         .values_list("question_id", "response_id", "option_id")
     )
@@ -321,7 +320,7 @@ def targets_progress() -> list[TargetProgress]:
     )
     rounds = sorted(rounds, key=lambda r: (r[4] is None, r[4] or datetime.date.min, r[5], r[2]))
     answers = (
-        Answer.objects.filter(question__code__in=codes, response__status=SUBMITTED)
+        Answer.objects.filter(question__code__in=codes).submitted()
         .in_published_rounds()
         .order_by()
         .annotate(value=Coalesce("option__value", "text", output_field=TextField()))
@@ -520,7 +519,7 @@ def round_comparison(*, before: Survey, after: Survey) -> RoundComparison:
     earlier = {code for survey_id, code in questions if survey_id == before.pk}
     common = [code for survey_id, code in questions if survey_id == after.pk and code in earlier]
     responded = list(
-        Response.objects.filter(survey__in=rounds, status=SUBMITTED)
+        Response.objects.filter(survey__in=rounds).submitted()
         .order_by()
         .values_list("survey_id", "country__code")
     )
@@ -530,7 +529,7 @@ def round_comparison(*, before: Survey, after: Survey) -> RoundComparison:
     # Every submitted answer of both rounds (a few thousand rows at most), narrowed here
     # rather than with IN lists that would skip the query when empty.
     answers = (
-        Answer.objects.filter(response__survey__in=rounds, response__status=SUBMITTED)
+        Answer.objects.filter(response__survey__in=rounds).submitted()
         .order_by()
         .values_list(
             "response__survey_id",

@@ -255,8 +255,8 @@ class _ImportPlan:
             count = len(row.answers)
             answers = f"{count} answer{'s' if count != 1 else ''}"
             self._change("create", "response", f"{row.country.code} ({answers})", row)
-        elif answer_changes or response.status != Response.Status.SUBMITTED:
-            was_draft = response.status == Response.Status.DRAFT
+        elif answer_changes or not response.is_submitted:
+            was_draft = response.is_draft
             self._submit(response, new=False)
             how = "draft → submitted" if was_draft else "submitted again"
             self._change("update", "response", f"{row.country.code}: {how}", row)
@@ -450,9 +450,9 @@ def open_round(*, user, survey: Survey) -> Survey:
     """
     _check_may_manage_rounds(user)
     survey = _locked(survey, user=user)
-    if survey.status == Survey.Status.OPEN:
+    if survey.is_open:
         raise ValidationError(f"{survey.title} is already open.")
-    if survey.status == Survey.Status.CLOSED:
+    if survey.is_closed:
         raise ValidationError(
             f"{survey.title} is closed and cannot be opened again; start a new round as a "
             "copy of it."
@@ -493,7 +493,7 @@ def close_round(*, user, survey: Survey) -> Survey:
     _check_may_manage_rounds(user)
     survey = _locked(survey, user=user)
     today = timezone.localdate()
-    if survey.status == Survey.Status.DRAFT:
+    if survey.is_draft:
         if survey.closes_on is None or survey.closes_on >= today:
             raise ValidationError(
                 f"{survey.title} has not been opened, so it cannot be closed. To record a "
@@ -502,7 +502,7 @@ def close_round(*, user, survey: Survey) -> Survey:
         survey.status = Survey.Status.CLOSED
         survey.save(update_fields=["status"])
         return survey
-    if survey.status == Survey.Status.CLOSED:
+    if survey.is_closed:
         raise ValidationError(f"{survey.title} is already closed.")
     survey.status = Survey.Status.CLOSED
     if survey.closes_on is None or survey.closes_on > today:
@@ -549,7 +549,7 @@ def send_round_reminders(*, user, survey: Survey, base_url: str) -> ReminderRepo
     """
     _check_may_manage_rounds(user)
     survey = Survey.objects.get(pk=survey.pk)
-    if survey.status != Survey.Status.OPEN:
+    if not survey.is_open:
         raise ValidationError(
             f"{survey.title} is {survey.get_status_display().lower()}; "
             "reminders are sent only for an open round."
@@ -631,7 +631,7 @@ def save_response(
     survey = Survey.objects.get(pk=survey.pk)
     if not permissions.can_answer_survey(user, survey, country):
         raise PermissionDenied(f"You may not answer {survey.title} for {country.name}.")
-    if survey.status != Survey.Status.OPEN:
+    if not survey.is_open:
         raise PermissionDenied(round_closed_notice(survey=survey))
     if not survey_invites(survey=survey, country=country):
         raise ValidationError(f"{country.code} is not invited to this round.")
