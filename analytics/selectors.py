@@ -70,7 +70,8 @@ def survey_summary(*, survey: Survey) -> SurveySummary:
     is over the respondents that answered it. Four queries."""
     invited = set(survey.invited_countries.values_list("code", flat=True))
     respondents = dict(
-        Response.objects.filter(survey=survey).submitted()
+        Response.objects.filter(survey=survey)
+        .submitted()
         .order_by()
         .values_list("pk", "country__code")
     )
@@ -90,7 +91,8 @@ def survey_summary(*, survey: Survey) -> SurveySummary:
         )
     )
     answers = (
-        Answer.objects.filter(response__survey=survey).submitted()
+        Answer.objects.filter(response__survey=survey)
+        .submitted()
         .order_by()
         .values_list("question_id", "response_id", "option_id")
     )
@@ -320,7 +322,8 @@ def targets_progress() -> list[TargetProgress]:
     )
     rounds = sorted(rounds, key=lambda r: (r[4] is None, r[4] or datetime.date.min, r[5], r[2]))
     answers = (
-        Answer.objects.filter(question__code__in=codes).submitted()
+        Answer.objects.filter(question__code__in=codes)
+        .submitted()
         .in_published_rounds()
         .order_by()
         .annotate(value=Coalesce("option__value", "text", output_field=TextField()))
@@ -519,7 +522,8 @@ def round_comparison(*, before: Survey, after: Survey) -> RoundComparison:
     earlier = {code for survey_id, code in questions if survey_id == before.pk}
     common = [code for survey_id, code in questions if survey_id == after.pk and code in earlier]
     responded = list(
-        Response.objects.filter(survey__in=rounds).submitted()
+        Response.objects.filter(survey__in=rounds)
+        .submitted()
         .order_by()
         .values_list("survey_id", "country__code")
     )
@@ -529,7 +533,8 @@ def round_comparison(*, before: Survey, after: Survey) -> RoundComparison:
     # Every submitted answer of both rounds (a few thousand rows at most), narrowed here
     # rather than with IN lists that would skip the query when empty.
     answers = (
-        Answer.objects.filter(response__survey__in=rounds).submitted()
+        Answer.objects.filter(response__survey__in=rounds)
+        .submitted()
         .order_by()
         .values_list(
             "response__survey_id",

@@ -293,8 +293,9 @@ def compare(request):
         if slug and slug not in by_slug:
             _unknown_round_404(request.user, slug)
     published = [r for r in rounds if r.is_published]
-    before_slug = request.GET.get("before") or (published[1].slug if len(published) > 1 else "")
-    after_slug = request.GET.get("after") or (published[0].slug if published else "")
+    defaults = published if len(published) > 1 else rounds  # a draft only when it must
+    before_slug = request.GET.get("before") or (defaults[1].slug if len(defaults) > 1 else "")
+    after_slug = request.GET.get("after") or (defaults[0].slug if defaults else "")
     context = {"rounds": rounds, "before_slug": before_slug, "after_slug": after_slug}
     errors = []
     if len(rounds) >= 2:

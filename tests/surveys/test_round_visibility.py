@@ -264,6 +264,9 @@ def test_a_countrys_history_shows_a_draft_rounds_responses_to_staff_alone(signed
     "url", ["/api/v1/surveys/", "/assessment/rounds/", "/assessment/compare/", "/"]
 )
 def test_a_draft_round_costs_no_query_of_its_own(signed_in, draft, user, url):
+    factories.SurveyFactory(  # two open or closed rounds: the comparison runs either way
+        slug="nmg-survey-2022", status=Survey.Status.CLOSED, opens_on=datetime.date(2022, 10, 1)
+    )
     client = signed_in(user)
     client.get(url)  # warms per-process caches such as content types
 
@@ -275,3 +278,25 @@ def test_a_draft_round_costs_no_query_of_its_own(signed_in, draft, user, url):
         client.get(url)
 
     assert len(with_draft) == len(without)
+
+
+def test_the_comparison_compares_the_latest_open_or_closed_rounds_by_default(signed_in, draft):
+    factories.SurveyFactory(
+        slug="nmg-survey-2022",
+        title="NMG survey 2022",
+        status=Survey.Status.CLOSED,
+        opens_on=datetime.date(2022, 10, 1),
+    )
+
+    page = signed_in("staff").get("/assessment/compare/")
+
+    assert page.status_code == 200
+    assert f'<option value="{PUBLISHED}" selected>' in page.content.decode()
+    assert '<option value="nmg-survey-2022" selected>' in page.content.decode()
+
+
+def test_staff_with_one_open_or_closed_round_compare_it_with_the_draft(signed_in, draft):
+    page = signed_in("staff").get("/assessment/compare/")
+
+    assert page.status_code == 200
+    assert f'<option value="{DRAFT}" selected>' in page.content.decode()
