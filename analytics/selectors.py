@@ -25,7 +25,6 @@ from nmg_registry.models import (
 )
 from surveys.models import Answer, Question, QuestionKind, QuestionSection, Response, Survey, Target
 
-SUBMITTED = Response.Status.SUBMITTED
 OPTION_KINDS = (QuestionKind.CHOICE, QuestionKind.SCALE)
 SECTION_TITLES = dict(QuestionSection.choices)
 
@@ -71,7 +70,8 @@ def survey_summary(*, survey: Survey) -> SurveySummary:
     is over the respondents that answered it. Four queries."""
     invited = set(survey.invited_countries.values_list("code", flat=True))
     respondents = dict(
-        Response.objects.filter(survey=survey, status=SUBMITTED)
+        Response.objects.filter(survey=survey)
+        .submitted()
         .order_by()
         .values_list("pk", "country__code")
     )
@@ -91,7 +91,8 @@ def survey_summary(*, survey: Survey) -> SurveySummary:
         )
     )
     answers = (
-        Answer.objects.filter(response__survey=survey, response__status=SUBMITTED)
+        Answer.objects.filter(response__survey=survey)
+        .submitted()
         .order_by()
         .values_list("question_id", "response_id", "option_id")
     )
@@ -295,18 +296,19 @@ class TargetProgress:
     answer_values: list[str]
     threshold: Decimal
     due_on: datetime.date
-    rounds: list[TargetMeasurement]  # every round that has the question, oldest first
+    rounds: list[TargetMeasurement]  # every open or closed round with the question, oldest first
 
 
 def targets_progress() -> list[TargetProgress]:
-    """Each roadmap target measured on every round that asks its question, over submitted
-    responses. Three queries (one when no target is defined)."""
+    """Each roadmap target measured on every open or closed round that asks its question,
+    over submitted responses; a draft round is still being prepared and measures nothing,
+    for staff too. Three queries (one when no target is defined)."""
     targets = list(Target.objects.order_by("due_on", "slug"))
     codes = {target.question_code for target in targets}
     if not codes:
         return []
     rounds = (
-        Question.objects.filter(code__in=codes)
+        Question.objects.filter(code__in=codes, survey__in=Survey.objects.published())
         .order_by()
         .values_list(
             "code",
@@ -320,7 +322,9 @@ def targets_progress() -> list[TargetProgress]:
     )
     rounds = sorted(rounds, key=lambda r: (r[4] is None, r[4] or datetime.date.min, r[5], r[2]))
     answers = (
-        Answer.objects.filter(question__code__in=codes, response__status=SUBMITTED)
+        Answer.objects.filter(question__code__in=codes)
+        .submitted()
+        .in_published_rounds()
         .order_by()
         .annotate(value=Coalesce("option__value", "text", output_field=TextField()))
         .values_list("question__survey_id", "question__code", "value")
@@ -518,7 +522,8 @@ def round_comparison(*, before: Survey, after: Survey) -> RoundComparison:
     earlier = {code for survey_id, code in questions if survey_id == before.pk}
     common = [code for survey_id, code in questions if survey_id == after.pk and code in earlier]
     responded = list(
-        Response.objects.filter(survey__in=rounds, status=SUBMITTED)
+        Response.objects.filter(survey__in=rounds)
+        .submitted()
         .order_by()
         .values_list("survey_id", "country__code")
     )
@@ -528,7 +533,8 @@ def round_comparison(*, before: Survey, after: Survey) -> RoundComparison:
     # Every submitted answer of both rounds (a few thousand rows at most), narrowed here
     # rather than with IN lists that would skip the query when empty.
     answers = (
-        Answer.objects.filter(response__survey__in=rounds, response__status=SUBMITTED)
+        Answer.objects.filter(response__survey__in=rounds)
+        .submitted()
         .order_by()
         .values_list(
             "response__survey_id",

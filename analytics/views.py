@@ -11,7 +11,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -30,10 +30,8 @@ from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.models import StakeholderType, WorkingGroup
 from nmg_registry.selectors import home_overview
 from surveys.models import Survey
-from surveys.selectors import response_rows
+from surveys.selectors import response_rows, visible_round, visible_rounds
 
-# Rounds that are, or were, out with the countries; a draft is still being prepared.
-PUBLISHED = (Survey.Status.OPEN, Survey.Status.CLOSED)
 # The question the dashboard's chart and map show (section 5.1's "Stage in establishing NMGs").
 STAGE_QUESTION = "nmg_stage"
 
@@ -90,16 +88,16 @@ def _by_opening(round_):
     return (round_.opens_on is not None, round_.opens_on or datetime.date.min, round_.slug)
 
 
-def _published_rounds() -> list[Survey]:
-    """Open and closed rounds, latest first: the choices of the round pickers."""
-    return sorted(Survey.objects.filter(status__in=PUBLISHED), key=_by_opening, reverse=True)
+def _rounds_of(user) -> list[Survey]:
+    """The rounds the user may see, latest first: the choices of the round pickers. Staff
+    also pick drafts, each marked as one."""
+    return sorted(visible_rounds(user=user), key=_by_opening, reverse=True)
 
 
 def _rounds_table(overview) -> tables.Table:
-    """The open and closed rounds of `home_overview()` with their counts, latest first."""
-    published = [r for r in overview.rounds if r.status in PUBLISHED]
+    """The rounds of `home_overview()` with their counts, latest first."""
     return tables.rounds_table(
-        sorted(published, key=_by_opening, reverse=True),
+        sorted(overview.rounds, key=_by_opening, reverse=True),
         url_of=lambda slug: reverse("analytics:round", args=[slug]),
     )
 
@@ -121,9 +119,10 @@ def _answers(survey: Survey, user, code: str) -> dict[str, str]:
 @aggregates_required
 def dashboard(request):
     """The start page: the latest round at a glance, with the stage of every country."""
-    overview = home_overview()
+    overview = home_overview(user=request.user)
     rounds_table = _rounds_table(overview)
-    published = [r for r in overview.rounds if r.status in PUBLISHED]
+    # A draft, which staff see in the table, is never the round the dashboard presents.
+    published = [r for r in overview.rounds if r.is_published]
     latest = max(published, key=_by_opening, default=None)
     context = {"latest": latest, "rounds_table": rounds_table}
     shown = [rounds_table]
@@ -163,20 +162,25 @@ def dashboard(request):
 
 @aggregates_required
 def survey_list(request):
-    """Every open or closed round; `?round=<slug>` (the picker's form) goes to its page."""
-    rounds = _published_rounds()
+    """Every open or closed round (and, for staff, every draft); `?round=<slug>` (the
+    picker's form) goes to its page."""
+    rounds = _rounds_of(request.user)
     chosen = request.GET.get("round")
     if chosen and chosen in {r.slug for r in rounds}:
         return redirect("analytics:round", slug=chosen)
     context = {"rounds": rounds, "unknown_round": chosen}
-    shown = [_rounds_table(home_overview())]
+    shown = [_rounds_table(home_overview(user=request.user))]
     return _respond(request, "analytics/survey_list.html", context, shown, filename="rounds")
 
 
 @aggregates_required
 def survey_detail(request, slug):
-    """Section 5.1 for one round: every question's answers as counts over the answers."""
-    survey = get_object_or_404(Survey, slug=slug, status__in=PUBLISHED)
+    """Section 5.1 for one round: every question's answers as counts over the answers. A
+    draft is staff's alone, marked as one; to anyone else it is an unknown round."""
+    try:
+        survey = visible_round(user=request.user, slug=slug)
+    except Survey.DoesNotExist as exc:
+        raise Http404(str(exc)) from None
     summary = survey_summary(survey=survey)
     sections = tables.survey_tables(summary)
     shown = [*sections, tables.text_questions_table(summary), tables.invited_table(summary)]
@@ -185,11 +189,19 @@ def survey_detail(request, slug):
         "survey": survey,
         "summary": summary,
         "sections": [t.id for t in sections],
-        "rounds": _published_rounds(),
+        "rounds": _rounds_of(request.user),
         "stage": stage,
         "stage_chart": charts.stage_bar_chart(stage, chart_id="stage-chart") if stage else None,
     }
     return _respond(request, "analytics/survey_detail.html", context, shown, filename=survey.slug)
+
+
+def _unknown_round_404(user, slug: str):
+    """Raise the 404 of a round the user may not see, naming the rounds they may."""
+    try:
+        visible_round(user=user, slug=slug)
+    except Survey.DoesNotExist as exc:
+        raise Http404(str(exc)) from None
 
 
 def _reference_labels() -> tuple[list[tuple[str, str]], list[int]]:
@@ -272,12 +284,18 @@ def models(request):
 
 @aggregates_required
 def compare(request):
-    """Two rounds side by side (`?before=<slug>&after=<slug>`, the latest two by default):
-    which answers changed, and who answered only one of them."""
-    rounds = _published_rounds()
+    """Two rounds side by side (`?before=<slug>&after=<slug>`, the latest two open or closed
+    rounds by default): which answers changed, and who answered only one of them. Staff may
+    also pick a draft; to anyone else a draft's slug is an unknown round (404)."""
+    rounds = _rounds_of(request.user)
     by_slug = {r.slug: r for r in rounds}
-    before_slug = request.GET.get("before") or (rounds[1].slug if len(rounds) > 1 else "")
-    after_slug = request.GET.get("after") or (rounds[0].slug if rounds else "")
+    for slug in (request.GET.get("before"), request.GET.get("after")):
+        if slug and slug not in by_slug:
+            _unknown_round_404(request.user, slug)
+    published = [r for r in rounds if r.is_published]
+    defaults = published if len(published) > 1 else rounds  # a draft only when it must
+    before_slug = request.GET.get("before") or (defaults[1].slug if len(defaults) > 1 else "")
+    after_slug = request.GET.get("after") or (defaults[0].slug if defaults else "")
     context = {"rounds": rounds, "before_slug": before_slug, "after_slug": after_slug}
     errors = []
     if len(rounds) >= 2:

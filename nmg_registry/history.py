@@ -20,6 +20,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from compositions.models import Expert, Membership
+from nmg_registry import permissions
 from nmg_registry.concurrency import FieldChange  # a field's name, its value before and after
 from nmg_registry.models import Country, MirrorGroup, Representative, StakeholderType, WorkingGroup
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
@@ -93,8 +94,9 @@ class _Source:
     in_label: frozenset[str]
 
 
-def country_history(*, country: Country, limit: int) -> list[HistoryEntry]:
-    """The newest `limit` changes to `country` and everything it keeps, newest first.
+def country_history(*, country: Country, limit: int, user) -> list[HistoryEntry]:
+    """The newest `limit` changes to `country` and everything it keeps, newest first, as
+    `user` may read them: the responses of a draft round are staff's alone.
 
     Covers the country's record, mirror groups, representatives, experts (also those since
     removed) and their seats, and its survey responses and their answers. A record that
@@ -103,14 +105,20 @@ def country_history(*, country: Country, limit: int) -> list[HistoryEntry]:
     """
     window = max(limit, 0) * WINDOW_FACTOR
     kept = {"country_id": country.pk}
+    rounds = permissions.rounds_visible_to(user, Survey.objects.all()).values("pk")
     rows = {
         Country: _rows(Country.history.filter(id=country.pk), window),
         MirrorGroup: _rows(MirrorGroup.history.filter(**kept), window),
         Representative: _rows(Representative.history.filter(**kept), window),
         Expert: _rows(Expert.history.filter(**kept), window),
         Membership: _rows(_while_kept(Membership, "expert", Expert, country), window),
-        Response: _rows(Response.history.filter(**kept), window),
-        Answer: _rows(_while_kept(Answer, "response", Response, country), window),
+        Response: _rows(Response.history.filter(**kept, survey_id__in=rounds), window),
+        Answer: _rows(
+            _while_kept(Answer, "response", Response, country).filter(
+                response_id__in=Response.history.filter(survey_id__in=rounds).values("id")
+            ),
+            window,
+        ),
     }
     names = _Names.load(country, rows)
     sources = [

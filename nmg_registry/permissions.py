@@ -14,7 +14,7 @@ The roles:
 """
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 # Declared in Country's Meta.permissions; granted through the "WP6 staff" group.
 MANAGE_REGISTRY = "nmg_registry.manage_registry"
@@ -117,46 +117,83 @@ def representatives_visible_to(user, queryset: QuerySet) -> QuerySet:
     return records_of_own_countries(user, queryset, "country")
 
 
-# Survey responses
+# Survey rounds and their responses
+
+
+def can_read_round(user, survey) -> bool:
+    """A draft round is staff's work in progress: to anyone else it does not exist (a 404,
+    as for an unknown round, on every page, download and API address). Open and closed
+    rounds are there for whoever reads the door they come through."""
+    return survey.is_published or is_registry_staff(user)
+
+
+def rounds_visible_to(user, queryset: QuerySet) -> QuerySet:
+    """Filter a queryset of rounds as `can_read_round` decides one.
+
+    Whether the user is staff is asked inside the list's own query, so that a list of
+    rounds costs the same queries with drafts as without them."""
+    if not is_signed_in(user):
+        return queryset.published()
+    if user.is_superuser:
+        return queryset
+    return queryset.published_or(_holds_manage_registry(user))
+
+
+def _holds_manage_registry(user) -> Exists:
+    """`is_registry_staff` for a signed-in user who is not a superuser, as SQL: the
+    permission held directly or through a group, as Django's ModelBackend reads it."""
+    from django.contrib.auth import get_user_model  # the user model is loaded after this module
+
+    app_label, codename = MANAGE_REGISTRY.split(".")
+    direct = Q(
+        user_permissions__content_type__app_label=app_label,
+        user_permissions__codename=codename,
+    )
+    grouped = Q(
+        groups__permissions__content_type__app_label=app_label,
+        groups__permissions__codename=codename,
+    )
+    return Exists(get_user_model().objects.filter(direct | grouped, pk=user.pk))
 
 
 def can_read_response(user, response) -> bool:
+    if not can_read_round(user, response.survey):
+        return False
     if is_registry_staff(user) or represents(user, response.country_id):
         return True
-    return response.status == response.Status.SUBMITTED and can_read_aggregates(user)
+    return response.is_submitted and can_read_aggregates(user)
 
 
 def can_edit_response(user, response) -> bool:
     """Staff edit any response; a representative edits their country's while the round is open."""
     if is_registry_staff(user):
         return True
-    return represents(user, response.country_id) and response.survey.status == "open"
+    return represents(user, response.country_id) and response.survey.is_open
 
 
 def can_answer_survey(user, survey, country) -> bool:
     """Whether the user may start or change the country's response to the round."""
     if is_registry_staff(user):
         return True
-    return represents(user, country) and survey.status == "open"
+    return represents(user, country) and survey.is_open
 
 
 def responses_visible_to(user, queryset: QuerySet) -> QuerySet:
-    """Submitted responses for aggregate readers, plus drafts of the user's own countries."""
+    """Submitted responses for aggregate readers, plus drafts of the user's own countries;
+    for anyone but staff, only in the rounds `can_read_round` lets them see. Also filters
+    a queryset of answers, through each answer's response."""
     if is_registry_staff(user):
         return queryset
-    visible = Q(country_id__in=represented_country_ids(user))
+    countries = represented_country_ids(user)
     if can_read_aggregates(user):
-        visible |= Q(status="submitted")
-    return queryset.filter(visible)
+        visible = queryset.of_countries_or_submitted(countries)
+    else:
+        visible = queryset.of_countries(countries)
+    return visible.in_published_rounds()
 
 
 def answers_visible_to(user, queryset: QuerySet) -> QuerySet:
-    if is_registry_staff(user):
-        return queryset
-    visible = Q(response__country_id__in=represented_country_ids(user))
-    if can_read_aggregates(user):
-        visible |= Q(response__status="submitted")
-    return queryset.filter(visible)
+    return responses_visible_to(user, queryset)
 
 
 def records_of_own_countries(user, queryset: QuerySet, country_path: str) -> QuerySet:

@@ -23,6 +23,8 @@ class RoundLine:
     closes_on: object
     invited: int
     submitted: int
+    is_draft: bool
+    is_published: bool
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,22 @@ class HomeOverview:
     rounds: list[RoundLine]
 
 
-def home_overview() -> HomeOverview:
-    """The countries and the survey rounds with their response counts, in two queries."""
+def home_overview(*, user) -> HomeOverview:
+    """The countries and the survey rounds the user may see (drafts for staff alone) with
+    their response counts, in two queries."""
     countries = list(Country.objects.order_by("code"))
-    surveys = Survey.objects.annotate(
-        invited=Count("invited_countries", distinct=True),
-        submitted=Count("responses", filter=Q(responses__status="submitted"), distinct=True),
-    ).order_by("-opens_on", "slug")
+    surveys = (
+        permissions.rounds_visible_to(user, Survey.objects.all())
+        .annotate(
+            invited=Count("invited_countries", distinct=True),
+            submitted=Count(
+                "responses",
+                filter=Q(responses__status=Response.Status.SUBMITTED),
+                distinct=True,
+            ),
+        )
+        .order_by("-opens_on", "slug")
+    )
     rounds = [
         RoundLine(
             slug=s.slug,
@@ -49,6 +60,8 @@ def home_overview() -> HomeOverview:
             closes_on=s.closes_on,
             invited=s.invited,
             submitted=s.submitted,
+            is_draft=s.is_draft,
+            is_published=s.is_published,
         )
         for s in surveys
     ]
@@ -140,8 +153,8 @@ def country_profile(*, country: Country, with_representatives: bool) -> CountryP
 
 class RoundProgress(StrEnum):
     NOT_STARTED = "not_started"
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
+    DRAFT = Response.Status.DRAFT.value
+    SUBMITTED = Response.Status.SUBMITTED.value
 
 
 @dataclass(frozen=True)
@@ -167,7 +180,7 @@ def countries_kept(*, user) -> list[KeptCountry]:
     if not countries:
         return []
     country_ids = [country.pk for country in countries]
-    surveys = Survey.objects.filter(status=Survey.Status.OPEN).in_bulk()
+    surveys = Survey.objects.open().in_bulk()
     invited: dict[int, list[Survey]] = defaultdict(list)
     invitations = (
         Survey.invited_countries.through.objects.filter(
@@ -199,6 +212,6 @@ def countries_kept(*, user) -> list[KeptCountry]:
 def _round_state(survey: Survey, response: Response | None) -> RoundState:
     if response is None:
         return RoundState(survey, RoundProgress.NOT_STARTED, None, None)
-    if response.status == Response.Status.SUBMITTED:
+    if response.is_submitted:
         return RoundState(survey, RoundProgress.SUBMITTED, None, response.submitted_at)
     return RoundState(survey, RoundProgress.DRAFT, response.updated_at, None)

@@ -392,7 +392,7 @@ def _removal_on_current(country, pk):
 )
 def country_history(request, country):
     """What changed in the country's record, groups, experts and responses, and who did it."""
-    entries = history.country_history(country=country, limit=HISTORY_LIMIT)
+    entries = history.country_history(country=country, limit=HISTORY_LIMIT, user=request.user)
     return render(
         request,
         "nmg_registry/country_history.html",

@@ -11,15 +11,40 @@ from nmg_registry.models import Country, related_if_set
 from nmg_registry.tabular.limits import MAX_CELL_CHARS
 
 
-class SurveyManager(models.Manager):
-    def get_by_natural_key(self, slug):
-        return self.get(slug=slug)
-
-
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+
+
+# A round that is, or was, out with the countries. A draft is staff's work in progress: who
+# may see one is `nmg_registry.permissions.can_read_round`.
+PUBLISHED_STATUSES = (SurveyStatus.OPEN, SurveyStatus.CLOSED)
+
+
+class SurveyQuerySet(models.QuerySet):
+    """The round lifecycle as filters: the one place that says which statuses are which."""
+
+    def published(self):
+        """Open and closed rounds: those every reader of the aggregates may see."""
+        return self.filter(status__in=PUBLISHED_STATUSES)
+
+    def published_or(self, condition):
+        """The published rounds, and the drafts too where `condition` (an SQL expression:
+        the reader is staff) holds."""
+        return self.filter(Q(status__in=PUBLISHED_STATUSES) | Q(condition))
+
+    def drafts(self):
+        return self.filter(status=SurveyStatus.DRAFT)
+
+    def open(self):
+        """Rounds the representatives answer now."""
+        return self.filter(status=SurveyStatus.OPEN)
+
+
+class SurveyManager(models.Manager.from_queryset(SurveyQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
 
 
 class Survey(models.Model):
@@ -60,6 +85,25 @@ class Survey(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def is_draft(self) -> bool:
+        """Still being prepared by staff: to everyone else the round does not exist."""
+        return self.status == SurveyStatus.DRAFT
+
+    @property
+    def is_open(self) -> bool:
+        """Out with the countries, whose representatives may answer it."""
+        return self.status == SurveyStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == SurveyStatus.CLOSED
+
+    @property
+    def is_published(self) -> bool:
+        """Open or closed: the round and its results are there for every reader."""
+        return self.status in PUBLISHED_STATUSES
 
 
 class QuestionSection(models.TextChoices):
@@ -152,6 +196,22 @@ class ResponseStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
 
 
+class ResponseQuerySet(models.QuerySet):
+    """Filters the permission policy combines into who may read which responses."""
+
+    def submitted(self):
+        return self.filter(status=ResponseStatus.SUBMITTED)
+
+    def of_countries(self, country_ids):
+        return self.filter(country_id__in=country_ids)
+
+    def of_countries_or_submitted(self, country_ids):
+        return self.filter(Q(country_id__in=country_ids) | Q(status=ResponseStatus.SUBMITTED))
+
+    def in_published_rounds(self):
+        return self.filter(survey__status__in=PUBLISHED_STATUSES)
+
+
 class Response(models.Model):
     """A country's answers to one round, kept as a draft until submitted."""
 
@@ -172,6 +232,7 @@ class Response(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["survey", "country__code"]
@@ -186,7 +247,7 @@ class Response(models.Model):
                 name="response_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                condition=Q(status=ResponseStatus.DRAFT) | Q(submitted_at__isnull=False),
                 name="response_submitted_has_time",
                 violation_error_message="A submitted response records when it was submitted.",
             ),
@@ -194,6 +255,32 @@ class Response(models.Model):
 
     def __str__(self):
         return f"{self.country.code} in {self.survey.slug} ({self.get_status_display()})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == ResponseStatus.SUBMITTED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ResponseStatus.DRAFT
+
+
+class AnswerQuerySet(models.QuerySet):
+    """The same filters as `ResponseQuerySet`, through each answer's response."""
+
+    def submitted(self):
+        return self.filter(response__status=ResponseStatus.SUBMITTED)
+
+    def of_countries(self, country_ids):
+        return self.filter(response__country_id__in=country_ids)
+
+    def of_countries_or_submitted(self, country_ids):
+        return self.filter(
+            Q(response__country_id__in=country_ids) | Q(response__status=ResponseStatus.SUBMITTED)
+        )
+
+    def in_published_rounds(self):
+        return self.filter(response__survey__status__in=PUBLISHED_STATUSES)
 
 
 class Answer(models.Model):
@@ -211,6 +298,7 @@ class Answer(models.Model):
     text = models.TextField(blank=True, max_length=MAX_CELL_CHARS)
 
     history = HistoricalRecords()
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["response", "question__order"]

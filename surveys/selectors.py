@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from nmg_registry import permissions
 from nmg_registry.models import Country
@@ -18,15 +18,39 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 def survey_by_slug(*, slug: str) -> Survey:
-    """The round with this slug; the DoesNotExist raised otherwise lists the rounds there are,
-    so that a mistyped slug can be corrected from the message alone."""
+    """Any round with this slug, drafts included: for staff's commands. The DoesNotExist
+    raised otherwise lists the rounds there are, so that a mistyped slug can be corrected
+    from the message alone."""
+    return _round_in(Survey.objects.all(), slug)
+
+
+def visible_rounds(*, user) -> QuerySet:
+    """The rounds the user may see (`permissions.can_read_round`): drafts for staff only."""
+    return permissions.rounds_visible_to(user, Survey.objects.all())
+
+
+def visible_round(*, user, slug: str) -> Survey:
+    """The round with this slug if the user may see it. A draft is, to anyone but staff,
+    exactly an unknown round: the same DoesNotExist, listing only the rounds they may see.
+    One query for an open or closed round."""
     survey = Survey.objects.filter(slug=slug).first()
-    if survey is None:
-        slugs = Survey.objects.order_by("slug").values_list("slug", flat=True)
-        raise Survey.DoesNotExist(
-            f'unknown survey round "{slug}"; the rounds are: {", ".join(slugs) or "none yet"}'
-        )
+    if survey is None or not permissions.can_read_round(user, survey):
+        raise _unknown_round(slug, visible_rounds(user=user))
     return survey
+
+
+def _round_in(rounds: QuerySet, slug: str) -> Survey:
+    survey = rounds.filter(slug=slug).first()
+    if survey is None:
+        raise _unknown_round(slug, rounds)
+    return survey
+
+
+def _unknown_round(slug: str, rounds: QuerySet) -> Survey.DoesNotExist:
+    slugs = rounds.order_by("slug").values_list("slug", flat=True)
+    return Survey.DoesNotExist(
+        f'unknown survey round "{slug}"; the rounds are: {", ".join(slugs) or "none yet"}'
+    )
 
 
 class ResponseTable(NamedTuple):
@@ -45,7 +69,7 @@ def response_rows(*, survey: Survey, user) -> ResponseTable:
     whatever the number of countries.
     """
     resource = SurveyResponseResource.for_survey(survey)
-    submitted = Response.objects.filter(survey=survey, status=Response.Status.SUBMITTED)
+    submitted = Response.objects.filter(survey=survey).submitted()
     responses = (
         permissions.responses_visible_to(user, submitted)
         .select_related("country")
@@ -74,8 +98,8 @@ class RoundStatus:
     """How far a country has got with its response to a round."""
 
     NOT_STARTED = "not started"
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
+    DRAFT = Response.Status.DRAFT.value
+    SUBMITTED = Response.Status.SUBMITTED.value
 
 
 @dataclass(frozen=True)
@@ -96,6 +120,14 @@ class CountryRoundStatus:
     def is_late(self) -> bool:
         """Not submitted yet: not started, or a draft."""
         return self.status != RoundStatus.SUBMITTED
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == RoundStatus.SUBMITTED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RoundStatus.DRAFT
 
 
 @dataclass(frozen=True)
@@ -149,7 +181,7 @@ def _country_round_status(country, response: Response | None) -> CountryRoundSta
     if response is None:
         status, submitter = RoundStatus.NOT_STARTED, ""
     else:
-        submitted = response.status == Response.Status.SUBMITTED
+        submitted = response.is_submitted
         status = RoundStatus.SUBMITTED if submitted else RoundStatus.DRAFT
         user = response.submitted_by if submitted else None
         submitter = (user.get_full_name() or user.get_username()) if user else ""
@@ -201,7 +233,7 @@ def rounds_to_answer(*, user) -> RoundsToAnswer:
     closed rounds in which those countries have a response; and every open or closed round,
     whose results anyone signed in reads. Three queries besides the policy's, whatever the
     number of rounds and countries."""
-    surveys = Survey.objects.filter(status__in=[Survey.Status.OPEN, Survey.Status.CLOSED])
+    surveys = Survey.objects.published()
     if not permissions.acts_for_a_country(user):
         return RoundsToAnswer(
             keeps_countries=False, open_rounds=(), answered_rounds=(), result_rounds=tuple(surveys)
@@ -225,7 +257,7 @@ def rounds_to_answer(*, user) -> RoundsToAnswer:
     open_rounds, answered_rounds = [], []
     for survey in surveys:
         found = by_round.get(survey.pk, {})
-        if survey.status == Survey.Status.OPEN:
+        if survey.is_open:
             countries = tuple(
                 CountryAnswering(country=country, response=found.get(country.pk))
                 for country in survey.kept_invited
@@ -252,7 +284,7 @@ def survey_invites(*, survey: Survey, country: Country) -> bool:
 
 def round_closed_notice(*, survey: Survey) -> str:
     """Why the answers of a round that is not open cannot be changed."""
-    if survey.status == Survey.Status.DRAFT:
+    if survey.is_draft:
         return "This round is not open yet; answers cannot be entered before it opens."
     if survey.closes_on:
         closed = f"{survey.closes_on.day} {survey.closes_on:%B %Y}"
@@ -352,9 +384,13 @@ def answer_sheet(*, survey: Survey, country: Country, prefill: bool = True) -> A
 
 def _latest_earlier_submission(*, survey: Survey, country: Country) -> Response | None:
     """The country's submitted response in the latest round opened before this one (any other
-    round when this one has no opening date yet)."""
-    earlier = Response.objects.filter(country=country, status=Response.Status.SUBMITTED).exclude(
-        survey=survey
+    round when this one has no opening date yet); never one of a draft round, which its
+    representatives may not see."""
+    earlier = (
+        Response.objects.filter(country=country)
+        .submitted()
+        .in_published_rounds()
+        .exclude(survey=survey)
     )
     if survey.opens_on:
         earlier = earlier.filter(survey__opens_on__lt=survey.opens_on)

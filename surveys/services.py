@@ -17,9 +17,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from nmg_registry import permissions
+from nmg_registry.bulk_writes import BulkHistory, import_reason
 from nmg_registry.concurrency import lock_unchanged
 from nmg_registry.models import Country, Representative, normalise_country_code
 from nmg_registry.tabular import (
@@ -78,6 +79,7 @@ def import_survey(
         resource=resource,
         submitter=user if permissions.is_signed_in(user) else None,
         dry_run=dry_run,
+        reason=import_reason("survey", filename),
     )
     for row in rows:
         plan.add_row(row, stored.get(row.country.pk))
@@ -221,10 +223,13 @@ class _ImportPlan:
     """Compares the file's rows with the stored responses; gathers the writes that make them
     equal, so that each kind of write is one bulk query, and the summary of it."""
 
-    def __init__(self, *, survey: Survey, resource: SurveyResponseResource, submitter, dry_run):
+    def __init__(
+        self, *, survey: Survey, resource: SurveyResponseResource, submitter, dry_run, reason
+    ):
         self.survey = survey
         self.resource = resource
         self.submitter = submitter
+        self.reason = reason
         self.now = timezone.now()
         self.summary = ImportSummary(dry_run=dry_run)
         self.response_counts = self.summary.for_model(RESPONSES)
@@ -250,8 +255,8 @@ class _ImportPlan:
             count = len(row.answers)
             answers = f"{count} answer{'s' if count != 1 else ''}"
             self._change("create", "response", f"{row.country.code} ({answers})", row)
-        elif answer_changes or response.status != Response.Status.SUBMITTED:
-            was_draft = response.status == Response.Status.DRAFT
+        elif answer_changes or not response.is_submitted:
+            was_draft = response.is_draft
             self._submit(response, new=False)
             how = "draft → submitted" if was_draft else "submitted again"
             self._change("update", "response", f"{row.country.code}: {how}", row)
@@ -309,46 +314,24 @@ class _ImportPlan:
         )
 
     def write(self) -> None:
-        """Responses first, so that new answers can point to them; history in bulk too."""
-        user = self.submitter
+        """Responses first, so that new answers can point to them; each write followed (a
+        removal preceded) by its history, which names the importer and the file."""
+        history = BulkHistory(user=self.submitter, reason=self.reason, date=self.now)
         if self.new_responses:
-            bulk_create_with_history(self.new_responses, Response, default_user=user)
+            history.record(Response, Response.objects.bulk_create(self.new_responses), "+")
         if self.changed_responses:
-            bulk_update_with_history(
-                self.changed_responses,
-                Response,
-                ["status", "submitted_at", "submitted_by", "updated_at"],
-                default_user=user,
+            Response.objects.bulk_update(
+                self.changed_responses, ["status", "submitted_at", "submitted_by", "updated_at"]
             )
+            history.record(Response, self.changed_responses, "~")
         if self.new_answers:
-            bulk_create_with_history(self.new_answers, Answer, default_user=user)
+            history.record(Answer, Answer.objects.bulk_create(self.new_answers), "+")
         if self.changed_answers:
-            bulk_update_with_history(
-                self.changed_answers, Answer, ["option", "text"], default_user=user
-            )
+            Answer.objects.bulk_update(self.changed_answers, ["option", "text"])
+            history.record(Answer, self.changed_answers, "~")
         if self.removed_answers:
-            _remove_with_history(self.removed_answers, user=user, when=self.now)
-
-
-def _remove_with_history(answers: Sequence[Answer], *, user, when: datetime.datetime) -> None:
-    """Delete answers with one history insert and one delete.
-
-    A queryset delete would write each answer's history record in its own query (through
-    simple_history's post_delete signal); nothing references an answer, so Django's
-    signal-free fast delete is safe once the history is written here.
-    """
-    history = Answer.history.model
-    history.objects.bulk_create(
-        history(
-            history_type="-",
-            history_date=when,
-            history_user=user,
-            **{field.attname: getattr(answer, field.attname) for field in history.tracked_fields},
-        )
-        for answer in answers
-    )
-    doomed = Answer.objects.filter(pk__in=[answer.pk for answer in answers])
-    doomed._raw_delete(doomed.db)
+            # Nothing references an answer: a delete without per-row signals is safe.
+            history.delete(Answer, self.removed_answers)
 
 
 # Starting a round
@@ -467,9 +450,9 @@ def open_round(*, user, survey: Survey) -> Survey:
     """
     _check_may_manage_rounds(user)
     survey = _locked(survey, user=user)
-    if survey.status == Survey.Status.OPEN:
+    if survey.is_open:
         raise ValidationError(f"{survey.title} is already open.")
-    if survey.status == Survey.Status.CLOSED:
+    if survey.is_closed:
         raise ValidationError(
             f"{survey.title} is closed and cannot be opened again; start a new round as a "
             "copy of it."
@@ -510,7 +493,7 @@ def close_round(*, user, survey: Survey) -> Survey:
     _check_may_manage_rounds(user)
     survey = _locked(survey, user=user)
     today = timezone.localdate()
-    if survey.status == Survey.Status.DRAFT:
+    if survey.is_draft:
         if survey.closes_on is None or survey.closes_on >= today:
             raise ValidationError(
                 f"{survey.title} has not been opened, so it cannot be closed. To record a "
@@ -519,7 +502,7 @@ def close_round(*, user, survey: Survey) -> Survey:
         survey.status = Survey.Status.CLOSED
         survey.save(update_fields=["status"])
         return survey
-    if survey.status == Survey.Status.CLOSED:
+    if survey.is_closed:
         raise ValidationError(f"{survey.title} is already closed.")
     survey.status = Survey.Status.CLOSED
     if survey.closes_on is None or survey.closes_on > today:
@@ -566,7 +549,7 @@ def send_round_reminders(*, user, survey: Survey, base_url: str) -> ReminderRepo
     """
     _check_may_manage_rounds(user)
     survey = Survey.objects.get(pk=survey.pk)
-    if survey.status != Survey.Status.OPEN:
+    if not survey.is_open:
         raise ValidationError(
             f"{survey.title} is {survey.get_status_display().lower()}; "
             "reminders are sent only for an open round."
@@ -648,7 +631,7 @@ def save_response(
     survey = Survey.objects.get(pk=survey.pk)
     if not permissions.can_answer_survey(user, survey, country):
         raise PermissionDenied(f"You may not answer {survey.title} for {country.name}.")
-    if survey.status != Survey.Status.OPEN:
+    if not survey.is_open:
         raise PermissionDenied(round_closed_notice(survey=survey))
     if not survey_invites(survey=survey, country=country):
         raise ValidationError(f"{country.code} is not invited to this round.")
@@ -744,9 +727,11 @@ def _write_answers(response: Response, questions, *, wanted, stored, user) -> No
         elif answer.option_id != (option.pk if option else None) or answer.text != text:
             answer.option, answer.text = option, text
             changed.append(answer)
+    history = BulkHistory(user=user, reason=None)
     if new:
-        bulk_create_with_history(new, Answer, default_user=user)
+        history.record(Answer, Answer.objects.bulk_create(new), "+")
     if changed:
-        bulk_update_with_history(changed, Answer, ["option", "text"], default_user=user)
+        Answer.objects.bulk_update(changed, ["option", "text"])
+        history.record(Answer, changed, "~")
     if removed:
-        _remove_with_history(removed, user=user, when=timezone.now())
+        history.delete(Answer, removed)

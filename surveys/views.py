@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from nmg_registry import permissions
@@ -26,7 +26,7 @@ def export_responses(request, slug, file_format):
     check_file_format(file_format)
     if not permissions.can_read_aggregates(request.user):
         return redirect_to_login(request.get_full_path())
-    survey = get_object_or_404(Survey, slug=slug)
+    survey = _visible_round_or_404(request.user, slug)
     content = response_export(survey=survey, user=request.user, file_format=file_format)
     return spreadsheet_response(
         content, filename=f"{survey.slug}-responses", file_format=file_format
@@ -47,16 +47,13 @@ def rounds_to_answer(request):
 def answer(request, slug, code):
     """A country's response to a round: the form while the round is open, the answers
     read-only otherwise."""
-    try:
-        survey = selectors.survey_by_slug(slug=slug)
-    except Survey.DoesNotExist as exc:
-        raise Http404(str(exc)) from None
+    survey = _visible_round_or_404(request.user, slug)
     country = country_or_404(code)
     if not permissions.can_open_answer_page(request.user, country):
         raise PermissionDenied(f"Only {country.name}'s representatives answer for it.")
     if not selectors.survey_invites(survey=survey, country=country):
         raise Http404(f"{country.code} is not invited to this round.")
-    if survey.status != Survey.Status.OPEN:
+    if not survey.is_open:
         return _read_only(request, survey=survey, country=country)
     sheet = selectors.answer_sheet(survey=survey, country=country)
     form = ResponseForm(request.POST or None, sheet=sheet)
@@ -86,6 +83,14 @@ def answer(request, slug, code):
     )
 
 
+def _visible_round_or_404(user, slug) -> Survey:
+    """The round, or 404 naming the rounds the user may see: a draft is staff's alone."""
+    try:
+        return selectors.visible_round(user=user, slug=slug)
+    except Survey.DoesNotExist as exc:
+        raise Http404(str(exc)) from None
+
+
 def _read_only(request, *, survey, country):
     """The answers of a round that is not open; a save is refused with the reason."""
     notice = selectors.round_closed_notice(survey=survey)
@@ -108,6 +113,6 @@ def _read_only(request, *, survey, country):
 def _saved_message(response: Response, *, submitted: bool) -> str:
     if submitted:
         return "Response submitted."
-    if response.status == Response.Status.SUBMITTED:
+    if response.is_submitted:
         return "Changes saved; the response remains submitted."
     return "Draft saved."

@@ -101,6 +101,10 @@ def cast(db):
 # A registry with something to read everywhere
 
 OPEN_ROUND = "round-open"
+# A round staff are preparing: to anyone else it does not exist.
+DRAFT_ROUND = "round-draft"
+DRAFT_ROUND_TITLE = "Ronda en preparación"
+DRAFT_ROUND_TEXT = "Respuesta importada en borrador"  # ES's submitted answer in the draft
 
 # What must never reach a reader outside the country (staff excepted).
 PERSONAL = {
@@ -113,11 +117,12 @@ SUBMITTED_TEXT = "Ellinikí apántisi"  # EL's submitted answer: readable by eve
 
 def foreign_data(user_name: str) -> list[str]:
     """The markers a member of the cast must never receive: the personal data and drafts of
-    the countries they do not keep."""
+    the countries they do not keep, and, to anyone but staff, the draft round."""
     own = {"staff": {"ES", "IT"}, "rep_es": {"ES"}, "rep_it": {"IT"}}.get(user_name, set())
+    draft_round = [] if user_name == "staff" else [DRAFT_ROUND_TITLE, DRAFT_ROUND_TEXT]
     return [
         text for code in ("ES", "IT") if code not in own for text in [*PERSONAL[code], DRAFTS[code]]
-    ]
+    ] + draft_round
 
 
 def open_round() -> Survey:
@@ -139,6 +144,29 @@ def open_round() -> Survey:
     return survey
 
 
+def draft_round() -> Survey:
+    """A round staff are preparing, a copy of the open one, with the stage question (so that
+    a target would measure it) and ES's response entered by import."""
+    survey = factories.SurveyFactory(
+        slug=DRAFT_ROUND,
+        title=DRAFT_ROUND_TITLE,
+        status=Survey.Status.DRAFT,
+        opens_on=datetime.date(2025, 10, 1),
+    )
+    stage = factories.QuestionFactory(
+        survey=survey, code="nmg_stage", kind=Question.Kind.CHOICE, order=1, text="Stage?"
+    )
+    factories.add_options(stage, "planning", "constructing", "operational")
+    factories.QuestionFactory(
+        survey=survey, code="notes", kind=Question.Kind.TEXT, order=2, text="Notes?"
+    )
+    survey.invited_countries.add(*Country.objects.filter(code__in=["ES", "IT", "EL"]))
+    es = factories.submitted_response(survey=survey, country=Country.objects.get(code="ES"))
+    answer(es, "nmg_stage", "operational")
+    answer(es, "notes", DRAFT_ROUND_TEXT)
+    return survey
+
+
 def answer(response, code, value):
     question = response.survey.questions.get(code=code)
     option = question.options.filter(value=value).first()
@@ -153,7 +181,7 @@ def answer(response, code, value):
 @pytest.fixture
 def registry(cast):
     """ES and IT each with an expert (personal data) and a draft in the open round; EL with
-    a submitted response; mirror groups of ES and IT."""
+    a submitted response; mirror groups of ES and IT; a draft round, staff's alone."""
     survey = open_round()
     es_expert = factories.ExpertFactory(
         country=cast.es,
@@ -199,7 +227,12 @@ def registry(cast):
     answer(el, "nmg_stage", "constructing")
     answer(el, "notes", SUBMITTED_TEXT)
     return SimpleNamespace(
-        cast=cast, survey=survey, es_expert=es_expert, it_expert=it_expert, drafts=drafts
+        cast=cast,
+        survey=survey,
+        draft_round=draft_round(),
+        es_expert=es_expert,
+        it_expert=it_expert,
+        drafts=drafts,
     )
 
 

@@ -19,7 +19,15 @@ from simple_history.models import registered_models
 from compositions.models import Expert
 from nmg_registry.models import ApiToken, MirrorGroup, PendingImport
 from nmg_registry.services import create_api_token
-from tests.conftest import DRAFTS, OPEN_ROUND, PERSONAL, foreign_data
+from tests.conftest import (
+    DRAFT_ROUND,
+    DRAFT_ROUND_TEXT,
+    DRAFT_ROUND_TITLE,
+    DRAFTS,
+    OPEN_ROUND,
+    PERSONAL,
+    foreign_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -169,14 +177,16 @@ class Addresses:
             "group": MirrorGroup.objects.get(country=cast.es).pk,
         }
 
-    def url(self, name, route) -> str:
+    def url(self, name, route, **values) -> str:
+        """The page's address; `values` override the real ones (a draft round's slug)."""
+        values = self.values | values
         kwargs = {}
         for param in RoutePattern(route).regex.groupindex:  # the include's and the page's
             if param == "pk":
                 kwargs[param] = self.pks["group" if "group" in name else "expert"]
             else:
-                assert param in self.values, f"{name}: give Addresses a real value for {param}"
-                kwargs[param] = self.values[param]
+                assert param in values, f"{name}: give Addresses a real value for {param}"
+                kwargs[param] = values[param]
         return reverse(name, kwargs=kwargs)
 
 
@@ -293,6 +303,82 @@ def test_the_matrix_reaches_the_data_it_guards(as_user, addresses):
 
     missing = [text for text in [*PERSONAL["ES"], DRAFTS["ES"]] if text not in bodies]
     assert not missing
+
+
+# A draft round: staff's work in progress, which to anyone else does not exist.
+
+UNKNOWN_ROUND = "round-that-never-was"
+# Every page that takes a round in its path, from the URL configuration, so that a new one
+# is covered; and the doors that take one in their query.
+ROUND_PAGES = [(name, route) for name, route in SITE_URLS if "<slug:slug>" in route]
+ROUND_QUERIES = [
+    ("analytics:round", {"download": "invited", "format": "csv"}),
+    ("analytics:round", {"download": "invited", "format": "xlsx"}),
+    ("analytics:compare", {"before": OPEN_ROUND, "after": "{round}"}),
+    ("analytics:compare", {"before": "{round}", "after": OPEN_ROUND, "download": "changes"}),
+]
+DRAFT_DOORS = [(name, route, {}) for name, route in ROUND_PAGES] + [
+    (name, dict(SITE_URLS)[name], query) for name, query in ROUND_QUERIES
+]
+
+
+def test_every_page_that_takes_a_round_is_a_draft_door():
+    assert {name for name, _ in ROUND_PAGES} == {
+        "analytics:round",
+        "surveys:answer",
+        "surveys:export_responses",
+    }
+
+
+def get_round(client, addresses, name, route, query, slug):
+    url = addresses.url(name, route, slug=slug)
+    return client.get(url, {key: value.format(round=slug) for key, value in query.items()})
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(
+    ("name", "route", "query"),
+    DRAFT_DOORS,
+    ids=[
+        f"{name}{'-' + '-'.join(query.values()) if query else ''}" for name, _, query in DRAFT_DOORS
+    ],
+)
+def test_a_draft_round_is_an_unknown_round_to_all_but_staff(
+    as_user, addresses, name, route, query, user
+):
+    client = as_user(user)
+
+    draft = get_round(client, addresses, name, route, query, DRAFT_ROUND)
+    unknown = get_round(client, addresses, name, route, query, UNKNOWN_ROUND)
+
+    where = f"{user} GET {name} {query} of the draft round"
+    body = draft.content.decode("utf-8", errors="replace")
+    if user == "staff":
+        assert draft.status_code == 200, where
+        assert unknown.status_code == 404, where
+        if draft["Content-Type"].startswith("text/html"):
+            assert "Draft" in body, f"{where} does not say it is a draft"
+    else:
+        assert draft.status_code == unknown.status_code, where
+        if user != "anonymous":
+            assert draft.status_code == 404, where
+        # The 404 of an unknown round lists the rounds there are: never the draft.
+        assert DRAFT_ROUND not in unknown.content.decode("utf-8", errors="replace"), where
+        assert not [t for t in foreign_data(user) if t in body], f"{where} leaks"
+
+
+def test_the_draft_round_doors_reach_the_draft(as_user, addresses):
+    """Staff read the draft's title and ES's answer in it, so the 404s above hide something."""
+    client = as_user("staff")
+    bodies = "".join(
+        get_round(client, addresses, name, route, query, DRAFT_ROUND).content.decode(
+            "utf-8", errors="replace"
+        )
+        for name, route, query in DRAFT_DOORS
+    )
+
+    assert DRAFT_ROUND_TITLE in bodies
+    assert DRAFT_ROUND_TEXT in bodies
 
 
 # The admin: every URL of every registered model, for staff only.

@@ -9,6 +9,7 @@ from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
 from surveys.models import Survey
+from surveys.selectors import visible_round
 
 TAGS = ["assessment"]
 DENIED = OpenApiResponse(
@@ -37,11 +38,12 @@ UNKNOWN_ROUND = OpenApiResponse(
 )
 
 
-def survey_or_404(slug: str) -> Survey:
-    survey = Survey.objects.filter(slug=slug).first()
-    if survey is None:
-        raise NotFound(f'No survey round "{slug}".')
-    return survey
+def survey_or_404(user, slug: str) -> Survey:
+    """The round if the user may see it; a draft is, to anyone but staff, an unknown round."""
+    try:
+        return visible_round(user=user, slug=slug)
+    except Survey.DoesNotExist:
+        raise NotFound(f'No survey round "{slug}".') from None
 
 
 def slug_parameter(name: str, description: str) -> OpenApiParameter:
@@ -110,7 +112,7 @@ class SurveySummaryView(AggregateView):
         ],
     )
     def get(self, request, slug):
-        summary = selectors.survey_summary(survey=survey_or_404(slug))
+        summary = selectors.survey_summary(survey=survey_or_404(request.user, slug))
         return Response(serializers.SurveySummarySerializer(summary).data)
 
 
@@ -189,7 +191,8 @@ class TargetListView(AggregateView):
         operation_id="target_list",
         summary="Roadmap targets measured on every round (deliverable section 7)",
         description=(
-            "Each roadmap target with its measurement on every round that asks its question: "
+            "Each roadmap target with its measurement on every open or closed round that asks "
+            "its question (never on a draft): "
             "the share of the countries that answered and of those invited giving one of the "
             "target's answers; a target is met when the share of the invited reaches the "
             "threshold."
@@ -350,6 +353,6 @@ class RoundComparisonView(AggregateView):
     )
     def get(self, request, before, after):
         comparison = selectors.round_comparison(
-            before=survey_or_404(before), after=survey_or_404(after)
+            before=survey_or_404(request.user, before), after=survey_or_404(request.user, after)
         )
         return Response(serializers.RoundComparisonSerializer(comparison).data)

@@ -67,7 +67,8 @@ ROUND_SLUG = key_parameter("slug", "The round's slug.", "nmg-survey-2020")
         summary="Survey rounds",
         description=(
             "Every survey round with its invited countries and its questions (with their "
-            "options), sorted by slug. Readable by whoever may read the aggregates."
+            "options), sorted by slug. Readable by whoever may read the aggregates; a draft "
+            "round is listed to staff alone (status `draft`)."
         ),
         tags=TAGS,
         responses={200: serializers.SurveySerializer(many=True), **schema.errors()},
@@ -76,7 +77,10 @@ ROUND_SLUG = key_parameter("slug", "The round's slug.", "nmg-survey-2020")
     retrieve=extend_schema(
         operation_id="survey_detail",
         summary="A survey round",
-        description="One round by its slug, with its invited countries and its questions.",
+        description=(
+            "One round by its slug, with its invited countries and its questions. A draft "
+            "round is staff's alone: to anyone else it is an unknown round (404)."
+        ),
         tags=TAGS,
         parameters=[ROUND_SLUG],
         responses={
@@ -98,7 +102,8 @@ class SurveyViewSet(ReadOnlyViewSet):
         questions = Question.objects.order_by("order", "code").prefetch_related(
             Prefetch("options", queryset=options)
         )
-        return Survey.objects.order_by("slug").prefetch_related(
+        rounds = selectors.visible_rounds(user=self.request.user)
+        return rounds.order_by("slug").prefetch_related(
             Prefetch("invited_countries", queryset=Country.objects.order_by("code")),
             Prefetch("questions", queryset=questions),
         )
@@ -106,13 +111,14 @@ class SurveyViewSet(ReadOnlyViewSet):
     def lookup(self, key):
         survey = self.get_queryset().filter(slug=key).first()
         if survey is None:
-            round_or_404(key)  # raises, naming the rounds there are
+            round_or_404(self.request.user, key)  # raises, naming the rounds there are
         return survey
 
 
-def round_or_404(slug: str) -> Survey:
+def round_or_404(user, slug: str) -> Survey:
+    """The round if the user may see it; a draft is, to anyone but staff, an unknown round."""
     try:
-        return selectors.survey_by_slug(slug=slug)
+        return selectors.visible_round(user=user, slug=slug)
     except Survey.DoesNotExist as exc:
         raise NotFound(str(exc)) from None
 
@@ -165,7 +171,7 @@ class ResponseViewSet(ReadOnlyViewSet):
 
     @cached_property
     def survey(self) -> Survey:
-        return round_or_404(self.kwargs["slug"])
+        return round_or_404(self.request.user, self.kwargs["slug"])
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # the schema generator's pass

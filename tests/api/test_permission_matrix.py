@@ -11,7 +11,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.api.conftest import OPEN_ROUND
-from tests.conftest import foreign_data
+from tests.conftest import DRAFT_ROUND, DRAFT_ROUND_TEXT, DRAFT_ROUND_TITLE, foreign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -92,12 +92,14 @@ def api_url_names(patterns=None, prefix="", namespace=""):
 API_URLS = sorted({(name, tuple(params)) for name, params in api_url_names()})
 
 
-def url_of(name, params):
+def url_of(name, params, **overrides):
+    """The address with real natural keys; `overrides` replace some (a draft round's slug)."""
     missing = [p for p in params if p not in PATH_VALUES]
     assert not missing, f"{name}: give PATH_VALUES a real natural key for {missing}"
     values = {p: PATH_VALUES[p] for p in params}
     if "slug" in values and name in SLUG_VALUES:
         values["slug"] = SLUG_VALUES[name]
+    values |= {p: value for p, value in overrides.items() if p in values}
     return reverse(name, kwargs=values)
 
 
@@ -155,6 +157,79 @@ def test_the_matrix_reaches_the_data_it_guards(as_user, registry):
     client = as_user("staff")
     bodies = "".join(
         client.get(url_of(name, params)).content.decode("utf-8") for name, params in API_URLS
+    ) + "".join(
+        client.get(url_of(name, params, **{param: DRAFT_ROUND})).content.decode("utf-8")
+        for name, params, param in (p.values for p in DRAFT_DOORS)
     )
 
     assert all(text in bodies for text in foreign_data("viewer"))
+
+
+# A draft round: staff's work in progress, which to anyone else does not exist.
+
+UNKNOWN_ROUND = "round-that-never-was"
+# Every address that takes a round, from the URL configuration; each round parameter in
+# turn names the draft.
+DRAFT_DOORS = [
+    pytest.param(name, params, param, id=f"{name}-{param}")
+    for name, params in API_URLS
+    if name not in SLUG_VALUES
+    for param in ("slug", "before", "after")
+    if param in params
+]
+
+
+def test_every_address_that_takes_a_round_is_a_draft_door():
+    assert {name for name, _, _ in (p.values for p in DRAFT_DOORS)} == {
+        "analytics-api:survey-summary",
+        "analytics-api:survey-compare",
+        "surveys-api:survey-detail",
+        "surveys-api:response-list",
+        "surveys-api:response-detail",
+    }
+
+
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "params", "param"), DRAFT_DOORS)
+def test_a_draft_round_is_an_unknown_round_to_all_but_staff(
+    as_user, registry, name, params, param, user
+):
+    client = as_user(user)
+
+    for query in ({}, {"format": "csv"}):
+        draft = client.get(url_of(name, params, **{param: DRAFT_ROUND}), query)
+        unknown = client.get(url_of(name, params, **{param: UNKNOWN_ROUND}), query)
+
+        where = f"{user} GET {name} with {param}={DRAFT_ROUND} {query}"
+        if user == "staff":
+            assert draft.status_code == 200, where
+        else:
+            assert draft.status_code == unknown.status_code, where
+            assert_status(draft, DENIED if user == "anonymous" else 404, where)
+            # The same answer, word for word, but for the slug asked for.
+            body = draft.content.decode("utf-8")
+            assert body.replace(DRAFT_ROUND, UNKNOWN_ROUND) == unknown.content.decode(), where
+            assert not [t for t in foreign_data(user) if t in body], f"{where} leaks"
+
+
+@pytest.mark.parametrize(("name", "params", "param"), DRAFT_DOORS)
+def test_a_draft_round_is_unknown_to_anonymous_readers_of_public_aggregates(
+    client, registry, settings, name, params, param
+):
+    settings.NMG_PUBLIC_AGGREGATES = True
+
+    response = client.get(url_of(name, params, **{param: DRAFT_ROUND}))
+
+    assert_status(response, 404, f"anonymous GET {name} with {param}={DRAFT_ROUND}")
+
+
+def test_staff_read_the_draft_round_marked_as_one(as_user, registry):
+    client = as_user("staff")
+
+    rounds = client.get(reverse("surveys-api:survey-list")).json()["results"]
+    detail = client.get(reverse("surveys-api:survey-detail", kwargs={"slug": DRAFT_ROUND}))
+    answers = client.get(reverse("surveys-api:response-list", kwargs={"slug": DRAFT_ROUND}))
+
+    assert {r["slug"]: r["status"] for r in rounds}[DRAFT_ROUND] == "draft"
+    assert detail.json()["title"] == DRAFT_ROUND_TITLE
+    assert DRAFT_ROUND_TEXT in answers.content.decode("utf-8")
