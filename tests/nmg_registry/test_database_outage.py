@@ -15,7 +15,11 @@ from django.test import Client
 from nmg_registry.services import create_api_token
 
 # Committed for real (the connection is closed and reopened); the reference data restored after.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # Before `cast`: the countries must be there when the cast is made.
+    pytest.mark.usefixtures("reference_data"),
+]
 
 
 def closed_port() -> int:
@@ -61,7 +65,7 @@ class Database:
 
 
 @pytest.fixture
-def database(reference_data):
+def database():
     switch = Database()
     yield switch
     switch.back()
