@@ -97,7 +97,7 @@ def run_benchmark(*, rows: int, repeat: int, trace: bool) -> None:
 def _measure(*, rows: int, repeat: int, trace: bool) -> None:
     from django.db import connection
 
-    from compositions.services import import_composition
+    from compositions.services.file_import import import_composition
 
     def run_import():
         return import_composition(data=data, filename="benchmark.csv")
@@ -262,7 +262,7 @@ def _floor(countries, *, rows: int) -> float:
     from django.db import transaction
 
     from compositions.models import Expert, Membership
-    from compositions.services import BATCH_SIZE
+    from nmg_registry.bulk_writes import BATCH_SIZE
     from nmg_registry.models import StakeholderType, WorkingGroup
 
     people = _people(countries, rows=rows)

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 
 from compositions.models import Expert, Membership
-from compositions.services import import_composition
+from compositions.services.file_import import import_composition
 from nmg_registry import permissions
 from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm

@@ -4,7 +4,7 @@ the composition upload."""
 from django import forms
 
 from compositions.models import Expert, MembershipRole
-from compositions.services import SeatInput
+from compositions.services.experts import SeatInput
 from nmg_registry.admin_imports import SpreadsheetUploadForm
 from nmg_registry.concurrency import VersionedFormMixin
 from nmg_registry.models import MirrorGroup, StakeholderType, WorkingGroup

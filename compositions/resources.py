@@ -239,8 +239,8 @@ class CompositionResource(resources.ModelResource):
     """One membership per row, in the file's column order; the export writes rows with it.
 
     An expert without any seat is exported as one row with blank working group and role,
-    which the import reads back as "the person only" (see `compositions.services`).
-    Files are imported by `compositions.services.import_composition`, never row by row
+    which the import reads back as "the person only" (see `compositions.services.import_plan`).
+    Files are imported by `compositions.services.file_import.import_composition`, never row by row
     through django-import-export: it checks permissions, recognises people across rows
     and writes history in bulk.
     """
@@ -283,5 +283,6 @@ class CompositionResource(resources.ModelResource):
 
     def import_data(self, *args, **kwargs):
         raise NotImplementedError(
-            "composition files are imported with compositions.services.import_composition"
+            "composition files are imported with "
+            "compositions.services.file_import.import_composition"
         )

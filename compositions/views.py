@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compositions import selectors, services
+from compositions import selectors
 from compositions.filters import ExpertFilterSet
 from compositions.forms import (
     CompositionUploadForm,
@@ -19,6 +19,8 @@ from compositions.forms import (
 )
 from compositions.models import Expert
 from compositions.selectors import composition_export, composition_template_xlsx
+from compositions.services.experts import create_expert, remove_expert, update_expert
+from compositions.services.file_import import import_composition
 from nmg_registry import permissions
 from nmg_registry.admin_imports import PREVIEW_CHANGES_SHOWN
 from nmg_registry.concurrency import EditConflict, version_of
@@ -132,11 +134,11 @@ def _expert_form(request, country, *, expert):
         seats, removed = formset.seats()
         try:
             if expert is None:
-                saved = services.create_expert(
+                saved = create_expert(
                     user=request.user, country=country, values=form.cleaned_data, seats=seats
                 )
             else:
-                saved = services.update_expert(
+                saved = update_expert(
                     user=request.user,
                     expert=expert,
                     version=form.submitted_version,
@@ -203,9 +205,7 @@ def expert_delete(request, country, pk):
     conflict = None
     if request.method == "POST":
         try:
-            services.remove_expert(
-                user=request.user, expert=expert, version=request.POST.get("version", "")
-            )
+            remove_expert(user=request.user, expert=expert, version=request.POST.get("version", ""))
         except EditConflict as exc:
             if exc.removed:
                 return _removed_meanwhile(request, country, expert, "there is nothing to remove")
@@ -231,7 +231,7 @@ def expert_delete(request, country, pk):
 
 def _import_for_page(*, user, country, data, filename, replace, dry_run, previewed=None):
     """The composition import as the country's page runs it: that country's rows alone."""
-    return services.import_composition(
+    return import_composition(
         data=data,
         filename=filename,
         replace=replace,

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from compositions.models import Expert
 from compositions.resources import COLUMNS as COMPOSITION_COLUMNS
-from compositions.services import import_composition
+from compositions.services.file_import import import_composition
 from nmg_registry.models import Country, DemoDataset, MirrorGroup, Representative, WorkingGroup
 from nmg_registry.tabular import ImportSummary, write_csv
 from surveys.models import Response, Survey

@@ -8,8 +8,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from compositions import selectors, services
+from compositions import selectors
 from compositions.models import Expert, Membership
+from compositions.services.experts import create_expert, remove_expert, update_expert
+from compositions.services.file_import import import_composition
 from nmg_registry.concurrency import version_of
 from tests import factories
 
@@ -524,7 +526,7 @@ def test_an_import_that_changed_the_seats_meanwhile_refuses_the_forms_save(clien
         "ES,3,expert,,ISCIII,Ana García,,,,ana@example.org\n"
         "ES,5,coordinator,,ISCIII,Ana García,,,,ana@example.org\n"
     )
-    summary = services.import_composition(data=upload.encode(), filename="es.csv", user=cast.staff)
+    summary = import_composition(data=upload.encode(), filename="es.csv", user=cast.staff)
     assert summary.for_model("experts").updated == 0  # the seats alone changed
     client.force_login(cast.rep_es)
 
@@ -686,11 +688,9 @@ def test_the_services_check_the_policy_themselves(cast):
     ana = expert(name="Ana García")
 
     with pytest.raises(PermissionDenied):
-        services.create_expert(user=cast.rep_it, country=cast.es, values={"name": "Luis"})
+        create_expert(user=cast.rep_it, country=cast.es, values={"name": "Luis"})
     with pytest.raises(PermissionDenied):
-        services.update_expert(
-            user=cast.rep_it, expert=ana, version=version_of(ana), values={"name": "X"}
-        )
+        update_expert(user=cast.rep_it, expert=ana, version=version_of(ana), values={"name": "X"})
     with pytest.raises(PermissionDenied):
-        services.remove_expert(user=cast.viewer, expert=ana, version=version_of(ana))
+        remove_expert(user=cast.viewer, expert=ana, version=version_of(ana))
     assert list(Expert.objects.values_list("name", flat=True)) == ["Ana García"]

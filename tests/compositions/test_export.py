@@ -15,7 +15,7 @@ from compositions.selectors import (
     composition_rows,
     composition_template_xlsx,
 )
-from compositions.services import import_composition
+from compositions.services.file_import import import_composition
 from nmg_registry.models import MirrorGroup
 from tests import factories
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from compositions.models import Expert, Gender
 from compositions.selectors import composition_export
-from compositions.services import create_expert, import_composition
+from compositions.services.experts import create_expert
+from compositions.services.file_import import import_composition
 
 pytestmark = pytest.mark.django_db
 

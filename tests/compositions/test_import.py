@@ -5,9 +5,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from compositions import services
 from compositions.models import Expert, Membership
-from compositions.services import import_composition
+from compositions.services import import_rows
+from compositions.services.file_import import import_composition
 from nmg_registry.models import MirrorGroup, WorkingGroup
 from nmg_registry.tabular import ImportFailed, write_xlsx
 from tests import factories
@@ -317,7 +317,7 @@ def test_a_value_longer_than_its_column_is_an_error():
 def test_a_clash_with_a_simultaneous_change_writes_nothing_and_says_so(monkeypatch):
     run(csv_file(ANA, GIULIA))
     before = stored()
-    real_load = services._Existing.load
+    real_load = import_rows._Existing.load
 
     def load_without_ana(countries):
         # As if Ana were stored by someone else after the import read the database.
@@ -326,7 +326,7 @@ def test_a_clash_with_a_simultaneous_change_writes_nothing_and_says_so(monkeypat
         existing.by_name = {k: e for k, e in existing.by_name.items() if e[0].name != "Ana García"}
         return existing
 
-    monkeypatch.setattr(services._Existing, "load", load_without_ana)
+    monkeypatch.setattr(import_rows._Existing, "load", load_without_ana)
 
     # Giulia's update is written before Ana's insert fails: it must be undone.
     assert errors_of(csv_file(GIULIA.replace("Lawyer", "Judge"), ANA)) == [

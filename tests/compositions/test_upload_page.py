@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from compositions import services
 from compositions.models import Expert, Membership
-from compositions.services import import_composition
+from compositions.services.experts import update_expert
+from compositions.services.file_import import import_composition
 from nmg_registry.concurrency import version_of
 from nmg_registry.models import PendingImport
 from nmg_registry.services import stage_import
@@ -276,7 +276,7 @@ def test_confirm_shows_the_new_changes_when_the_composition_changed_since_the_pr
     pending = PendingImport.objects.get()
     # Meanwhile a colleague sets Ana's position; the file still says "Researcher".
     colleague = factories.make_representative("colleague", "ES")
-    services.update_expert(
+    update_expert(
         user=colleague, expert=ana, version=version_of(ana), values={"position": "Director"}
     )
 

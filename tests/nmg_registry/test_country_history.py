@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from compositions.models import Expert, Membership
-from compositions.services import import_composition
+from compositions.services.file_import import import_composition
 from nmg_registry import history
 from nmg_registry.history import FieldChange
 from nmg_registry.models import Country

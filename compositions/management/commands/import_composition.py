@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from compositions.services import import_composition
+from compositions.services.file_import import import_composition
 from nmg_registry.management.importing import ImportCommand
 
 

@@ -1,0 +1,62 @@
+"""The assessment's results as tables: what a page shows and what its CSV/XLSX downloads hold.
+
+`table` holds the model (a caption, columns and rows of cells) and its CSV/XLSX output;
+`cells` the cells and words the sections share; one module per section of the deliverable
+builds that section's tables from the selectors' dataclasses: `rounds` (5.1),
+`compositions` (5.2), `configurations` (6), `targets` (7) and `comparison` (two rounds).
+Nothing here queries the database. The views use the builders through this package.
+"""
+
+from analytics.tables.comparison import changes_table, participation_table
+from analytics.tables.compositions import (
+    composition_facts,
+    gender_table,
+    most_represented_table,
+    size_band_table,
+    size_table,
+    stakeholder_table,
+    working_group_table,
+)
+from analytics.tables.configurations import HEALTH_SYSTEM_LABELS, cross_tab_table, models_table
+from analytics.tables.rounds import (
+    invited_table,
+    rounds_table,
+    stage_table,
+    survey_tables,
+    text_questions_table,
+)
+from analytics.tables.table import Cell, Column, Footnote, Table
+from analytics.tables.targets import (
+    TargetOnRound,
+    round_targets_table,
+    target_table,
+    targets_on_round,
+)
+
+__all__ = [
+    "HEALTH_SYSTEM_LABELS",
+    "Cell",
+    "Column",
+    "Footnote",
+    "Table",
+    "TargetOnRound",
+    "changes_table",
+    "composition_facts",
+    "cross_tab_table",
+    "gender_table",
+    "invited_table",
+    "models_table",
+    "most_represented_table",
+    "participation_table",
+    "round_targets_table",
+    "rounds_table",
+    "size_band_table",
+    "size_table",
+    "stage_table",
+    "stakeholder_table",
+    "survey_tables",
+    "target_table",
+    "targets_on_round",
+    "text_questions_table",
+    "working_group_table",
+]
