@@ -125,14 +125,9 @@ def foreign_data(user_name: str) -> list[str]:
     ] + draft_round
 
 
-def open_round() -> Survey:
-    """An open round asking the stage (choice) and a free text, inviting ES, IT and EL."""
-    survey = factories.SurveyFactory(
-        slug=OPEN_ROUND,
-        title="Open round",
-        status=Survey.Status.OPEN,
-        opens_on=datetime.date(2024, 10, 1),
-    )
+def round_asking_stage_and_notes(*, slug, title, status, opens_on) -> Survey:
+    """A round asking the stage (choice) and a free text, inviting ES, IT and EL."""
+    survey = factories.SurveyFactory(slug=slug, title=title, status=status, opens_on=opens_on)
     stage = factories.QuestionFactory(
         survey=survey, code="nmg_stage", kind=Question.Kind.CHOICE, order=1, text="Stage?"
     )
@@ -144,23 +139,24 @@ def open_round() -> Survey:
     return survey
 
 
+def open_round() -> Survey:
+    return round_asking_stage_and_notes(
+        slug=OPEN_ROUND,
+        title="Open round",
+        status=Survey.Status.OPEN,
+        opens_on=datetime.date(2024, 10, 1),
+    )
+
+
 def draft_round() -> Survey:
     """A round staff are preparing, a copy of the open one, with the stage question (so that
     a target would measure it) and ES's response entered by import."""
-    survey = factories.SurveyFactory(
+    survey = round_asking_stage_and_notes(
         slug=DRAFT_ROUND,
         title=DRAFT_ROUND_TITLE,
         status=Survey.Status.DRAFT,
         opens_on=datetime.date(2025, 10, 1),
     )
-    stage = factories.QuestionFactory(
-        survey=survey, code="nmg_stage", kind=Question.Kind.CHOICE, order=1, text="Stage?"
-    )
-    factories.add_options(stage, "planning", "constructing", "operational")
-    factories.QuestionFactory(
-        survey=survey, code="notes", kind=Question.Kind.TEXT, order=2, text="Notes?"
-    )
-    survey.invited_countries.add(*Country.objects.filter(code__in=["ES", "IT", "EL"]))
     es = factories.submitted_response(survey=survey, country=Country.objects.get(code="ES"))
     answer(es, "nmg_stage", "operational")
     answer(es, "notes", DRAFT_ROUND_TEXT)
