@@ -180,3 +180,19 @@ def test_a_to_field_no_relation_offers_is_a_bad_request(client, superuser, regis
     page = client.get(admin_url(Expert), {"_to_field": to_field, "_popup": "1"})
 
     assert page.status_code == 400
+
+
+@pytest.mark.parametrize("kept", ["pk__in=abc", "id__gt=1.5", "o=x.y", "%", "a=1&b"], ids=repr)
+def test_the_kept_list_filters_of_a_change_form_never_fail(client, superuser, registry, kept):
+    """`_changelist_filters` travels from the list to the change form and back: the list it
+    leads back to takes only its own filters (the invalid-lookup redirect for the rest)."""
+    client.force_login(superuser)
+    country = Country.objects.order_by("pk").first()
+    url = admin_url(Country, "change", country.pk)
+
+    form = client.get(url, {"_changelist_filters": kept})
+    back = client.get(admin_url(Country) + "?" + kept)
+    deletion = client.get(admin_url(Country, "delete", country.pk), {"_changelist_filters": kept})
+
+    assert form.status_code == deletion.status_code == 200
+    assert back.status_code in (200, 302)
