@@ -6,6 +6,7 @@ change what, so a representative given admin access sees only their own countrie
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import IGNORED_PARAMS, PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
@@ -120,6 +121,33 @@ class QueryStringGuard:
         if NUL in search_term:
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+    def response_action(self, request, queryset):
+        """An action on items whose keys this model's key cannot hold (`abc`, `1.5`, a number
+        past the column's range) is refused with a message, nothing changed; Django would
+        hand them to `pk__in` and fail with a server error."""
+        bad = next(
+            (key for key in request.POST.getlist(ACTION_CHECKBOX_NAME) if not self.holds_key(key)),
+            None,
+        )
+        if bad is None:
+            return super().response_action(request, queryset)
+        shown = bad.replace(NUL, "")[:40]
+        self.message_user(
+            request,
+            f"Not an item of this list: {shown!r}. No items have been changed.",
+            messages.ERROR,
+        )
+        return None  # the changelist redirects to itself, showing the message
+
+    def holds_key(self, value: str) -> bool:
+        """Whether value is a key this model's primary key can hold."""
+        key = self.opts.pk
+        try:
+            key.run_validators(key.to_python(value))
+        except ValidationError:
+            return False
+        return True
 
 
 class PolicyChoicesMixin:

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.urls import reverse
+
+from tests.admin_helpers import admin_url
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +134,63 @@ def test_the_round_status_page_needs_no_inline_code(as_user, registry):
 
     assert response.status_code == 200
     assert inline_code(response.content.decode()) == []
+
+
+HISTORY_MODELS = sorted(
+    (model for model, model_admin in admin.site._registry.items() if hasattr(model, "history")),
+    key=lambda model: model._meta.label,
+)
+
+
+@pytest.mark.parametrize("model", HISTORY_MODELS, ids=lambda model: model._meta.label)
+def test_history_pages_need_no_inline_code(as_user, registry, model):
+    """A record's list of versions (django-simple-history's template carried a style
+    attribute) and one version of it."""
+    record = model._default_manager.order_by("pk").first()
+    assert record is not None, "the registry fixture holds a record of every history model"
+    version = record.history.order_by("history_id").first()
+    client = as_user("staff")
+
+    pages = [
+        client.get(admin_url(model, "history", record.pk)),
+        client.get(admin_url(model, "simple_history", record.pk, version.history_id)),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        assert inline_code(page.content.decode()) == []
+    assert 'class="paginator history-paginator"' in pages[0].content.decode()
+
+
+BROWSABLE = {"HTTP_ACCEPT": "text/html"}
+
+
+@pytest.mark.parametrize(
+    ("user", "address"),
+    [
+        ("staff", "/api/v1/countries/"),
+        ("staff", "/api/v1/countries/?participation=signatory"),
+        ("staff", "/api/v1/working-groups/"),
+        ("staff", "/api/v1/stakeholder-types/"),
+        ("staff", "/api/v1/mirror-groups/"),
+        ("staff", "/api/v1/experts/"),
+        ("staff", "/api/v1/surveys/"),
+        ("staff", "/api/v1/targets/"),
+        ("rep_es", "/api/v1/experts/"),
+        ("viewer", "/api/v1/countries/?page=999"),  # 404
+    ],
+)
+def test_browsable_api_pages_need_no_inline_code(as_user, registry, user, address):
+    response = as_user(user).get(address, **BROWSABLE)
+
+    assert response["Content-Type"].startswith("text/html")
+    assert policy_of(response) == POLICY
+    assert inline_code(response.content.decode()) == []
+
+
+def test_the_browsable_api_places_its_filters_button_by_class(as_user, registry):
+    response = as_user("staff").get("/api/v1/countries/", **BROWSABLE)
+
+    html = response.content.decode()
+    assert 'class="btn btn-default request-aside" data-toggle="modal"' in html
+    assert "nmg_registry/browsable_api.css" in html
