@@ -290,9 +290,11 @@ class _Lines:
     more while a record was still open: the only way it does so is inside a quoted cell, so
     an open record at the end of the text is a quote that is never closed."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, delimiter: str):
         self.lines = iter(io.StringIO(text, newline=""))
+        self.delimiter = delimiter
         self.asked = 0  # lines asked for since the last complete record
+        self.number = 0  # lines read, as a text editor numbers them
         self.unterminated = False
 
     def __iter__(self):
@@ -305,10 +307,31 @@ class _Lines:
             self.unterminated = self.asked > 0
             raise
         self.asked += 1
+        self.number += 1
+        if line.count(self.delimiter) > limits.MAX_COLUMNS:
+            self._check_cells(line)
         return line
+
+    def _check_cells(self, line: str) -> None:
+        """Refuse a line of more cells than a file may have columns before the csv module
+        makes a list of them (a line of millions of commas would be millions of cells).
+        Delimiters inside quotes do not count: the quote marks split the line into parts
+        alternately outside and inside quotes, starting inside when a quoted cell goes on
+        from the line before (the only reason the module asks for a line within a record)."""
+        outside = line.split('"')[1 if self.asked > 1 else 0 :: 2]
+        cells = 1 + sum(part.count(self.delimiter) for part in outside)
+        if cells > limits.MAX_COLUMNS:
+            raise FileRefused(
+                f"line {self.number:,} has more than {limits.MAX_COLUMNS} cells; the limit is "
+                f"{limits.MAX_COLUMNS} columns"
+            )
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    # Counted at the speed of bytes before any line is read, blank ones included: a line
+    # break inside a quoted cell counts as a line too.
+    if max(data.count(b"\n"), data.count(b"\r")) > limits.MAX_ROWS:
+        raise FileRefused(f"the file has more than {limits.MAX_ROWS:,} lines (the limit)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -325,8 +348,9 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    lines = _Lines(text)
-    reader = csv.reader(lines, delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    lines = _Lines(text, delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     line = 0
     while True:
         try:
@@ -353,12 +377,18 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _delimiter(text: str) -> str:
     """Comma, or the semicolon or tab a European Excel writes, judged on the header line."""
-    header = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]
     return max(",;\t", key=header.count) if any(d in header for d in ",;\t") else ","
 
 
 def _first_non_blank(rows: Iterator[tuple[int, list]]) -> tuple[int, list[str] | None]:
     for line, values in rows:
+        if line > limits.MAX_LINES_BEFORE_HEADER:
+            raise FileRefused(
+                f"no header in the first {limits.MAX_LINES_BEFORE_HEADER:,} lines: they are "
+                "blank; the header names the columns on the first line"
+            )
         problems = [(i, v) for i, v in enumerate(values) if isinstance(v, CellProblem)]
         if problems:
             index, problem = problems[0]
