@@ -54,26 +54,66 @@ class RowError:
         return f"{where}: {self.message}" if where else self.message
 
 
-class ImportFailed(Exception):
-    """The file has errors; nothing was written. Carries every error found."""
+# What every door says after the errors it lists, when the file has more than it lists.
+MORE_ERRORS = "… and more errors not listed; fix these first"
 
-    def __init__(self, errors: Sequence[RowError]):
-        self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
+
+class ErrorList(list):
+    """The errors an import reports: at most `limits.MAX_ERRORS` of them. `more` is the
+    line that says there are more (MORE_ERRORS), or "" when these are all."""
+
+    def __init__(self, errors: Iterable[RowError] = (), *, more: bool = False):
+        super().__init__(errors)
+        if len(self) > limits.MAX_ERRORS:
+            del self[limits.MAX_ERRORS :]
+            more = True
+        self.more = MORE_ERRORS if more else ""
+
+    def count_text(self) -> str:
+        """How many errors the file has, as a verdict says it: "3 errors", "more than 200
+        errors"."""
+        count = len(self)
+        plural = "s" if count != 1 or self.more else ""
+        return f"{'more than ' if self.more else ''}{count} error{plural}"
+
+
+class ImportFailed(Exception):
+    """The file has errors; nothing was written. Carries the errors found, the first
+    `limits.MAX_ERRORS` of them when there are more (then `errors.more` says so)."""
+
+    def __init__(self, errors: Iterable[RowError], *, more: bool = False):
+        self.errors = ErrorList(errors, more=more or bool(getattr(errors, "more", "")))
+        lines = [str(e) for e in self.errors]
+        super().__init__("\n".join([*lines, self.errors.more] if self.errors.more else lines))
+
+    @property
+    def more(self) -> bool:
+        return bool(self.errors.more)
 
 
 class ErrorCollector:
-    """Gathers the errors of a whole file so that they are reported at once."""
+    """Gathers the errors of a whole file so that they are reported at once, up to
+    `limits.MAX_ERRORS`: at the next one it stops the import with those, saying there are
+    more, so a file with an error on each of its lines costs no more than that to report.
+    `by_line` reports them in the order of the file's lines, else in the order found."""
 
-    def __init__(self):
+    def __init__(self, *, by_line: bool = False):
         self.errors: list[RowError] = []
+        self.by_line = by_line
 
     def add(self, message: str, *, line: int | None = None, column: str | None = None):
+        if len(self.errors) >= limits.MAX_ERRORS:
+            raise ImportFailed(self._ordered(), more=True)
         self.errors.append(RowError(message=message, line=line, column=column))
+
+    def _ordered(self) -> list[RowError]:
+        if self.by_line:
+            return sorted(self.errors, key=lambda error: error.line or 0)
+        return self.errors
 
     def raise_if_any(self):
         if self.errors:
-            raise ImportFailed(self.errors)
+            raise ImportFailed(self._ordered())
 
     def __bool__(self):
         return bool(self.errors)
