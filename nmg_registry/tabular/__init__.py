@@ -63,6 +63,7 @@ class ErrorList(list):
     line that says there are more (MORE_ERRORS), or "" when these are all."""
 
     def __init__(self, errors: Iterable[RowError] = (), *, more: bool = False):
+        more = more or bool(getattr(errors, "more", ""))
         super().__init__(errors)
         if len(self) > limits.MAX_ERRORS:
             del self[limits.MAX_ERRORS :]
@@ -82,7 +83,7 @@ class ImportFailed(Exception):
     `limits.MAX_ERRORS` of them when there are more (then `errors.more` says so)."""
 
     def __init__(self, errors: Iterable[RowError], *, more: bool = False):
-        self.errors = ErrorList(errors, more=more or bool(getattr(errors, "more", "")))
+        self.errors = ErrorList(errors, more=more)
         lines = [str(e) for e in self.errors]
         super().__init__("\n".join([*lines, self.errors.more] if self.errors.more else lines))
 
