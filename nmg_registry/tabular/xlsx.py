@@ -572,7 +572,7 @@ class _SheetReader:
             return _iso_date(text.strip(), self.reference)
         raise unreadable_xlsx(f'cell {self.reference} has the unknown type "{kind[:20]}"')
 
-    def _number(self, text: str) -> str:
+    def _number(self, text: str) -> str | CellProblem:
         if not text:
             return ""
         try:
@@ -589,9 +589,10 @@ class _SheetReader:
             return str(int(number))
         return repr(number)
 
-    def _date(self, serial: float) -> str | None:
+    def _date(self, serial: float) -> str | CellProblem | None:
         """A date cell as ISO text (its time too, unless midnight), as the spreadsheet
-        shows it; None when the number is no date a spreadsheet can show."""
+        shows it; None when the number is no date a spreadsheet can show; a CellProblem
+        when it falls past the last day a date can have (rounded, or in the 1904 system)."""
         if not 0 <= serial < 2_958_466:
             return None
         if self.epoch is not None:
@@ -599,7 +600,10 @@ class _SheetReader:
         else:
             # Excel counts 29 February 1900, a day that never was.
             epoch = datetime.datetime(1899, 12, 30 if serial >= 60 else 31)
-        moment = epoch + datetime.timedelta(seconds=round(serial * 86_400))
+        try:
+            moment = epoch + datetime.timedelta(seconds=round(serial * 86_400))
+        except OverflowError:
+            return CellProblem(f"cell {self.reference} holds a date past 9999-12-31")
         if moment.time() == datetime.time():
             return moment.date().isoformat()
         return moment.isoformat()

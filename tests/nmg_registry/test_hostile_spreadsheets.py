@@ -98,6 +98,28 @@ def empty_rows(count: int) -> str:
     return sheet_xml(noisy("<row/>", 7 * count))
 
 
+def dated(serial: str, *, date1904: bool = False) -> bytes:
+    """A workbook whose B2 holds `serial` in a date format."""
+    styles = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+    )
+    rels = workbook_rels(1).replace(
+        "</Relationships>",
+        '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/styles" Target="styles.xml"/></Relationships>',
+    )
+    workbook = workbook_xml("Sheet1")
+    if date1904:
+        workbook = workbook.replace("<sheets>", '<workbookPr date1904="1"/><sheets>')
+    return xlsx(
+        sheet(row(2, inline("A2", "Ana"), cell("B2", serial, extra=' s="1"'))),
+        workbook=workbook,
+        rels=rels,
+        extra={"xl/styles.xml": styles},
+    )
+
+
 UNREADABLE = "the file is not a readable XLSX workbook"
 TOO_MANY_ELEMENTS = f"{UNREADABLE}: it holds more than {limits.MIN_XML_ELEMENTS:,} XML elements"
 DECLARES = f"{UNREADABLE}: it declares a document type or entities, which no spreadsheet needs"
@@ -240,6 +262,18 @@ CASES = [
         "f.xlsx",
         "line 2, name: cell A2 holds a formula with no saved result; formulas are not read: "
         "paste values instead",
+    ),
+    (
+        "date-rounded-past-the-last-day",
+        dated("2958465.9999999"),
+        "f.xlsx",
+        "line 2, note: cell B2 holds a date past 9999-12-31",
+    ),
+    (
+        "date-past-the-last-day-in-the-1904-system",
+        dated("2958000", date1904=True),
+        "f.xlsx",
+        "line 2, note: cell B2 holds a date past 9999-12-31",
     ),
     (
         "nul-character-escaped-in-a-cell",
@@ -766,3 +800,7 @@ def test_exactly_the_limit_of_errors_is_all_of_them():
 
     assert not excinfo.value.more
     assert excinfo.value.errors.count_text() == f"{limits.MAX_ERRORS} errors"
+
+
+def test_the_last_day_a_date_can_have_is_read():
+    assert read(dated("2958465")) == [{"name": "Ana", "note": "9999-12-31"}]
