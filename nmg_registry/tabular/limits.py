@@ -20,8 +20,9 @@ MAX_ERRORS = 200
 # all together, however often a part is read (a 100,000-row composition is about 55 MB).
 MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
 # How much an XLSX may expand, all its parts read together, against its own size: a real
-# workbook compresses about 10 to 20 times, a zip bomb about 1,000 times. A file is allowed
-# RATIO_CHECKED_FROM_BYTES whatever its size.
+# workbook compresses about 10 to 20 times, a zip bomb about 1,000 times. A file may unpack
+# to RATIO_CHECKED_FROM_BYTES whatever its size; one part of that size or more is also held
+# to the ratio on its own.
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 # XML elements (cells, rows, values, anything) the parts of an XLSX may hold, all read
