@@ -128,7 +128,7 @@ def _read_responses_file(
         # An error with a line number means the header was read: report its gaps as well.
         header_read = any(error.line for error in failed.errors)
         missing = columns.missing() if header_read else []
-        raise ImportFailed([*failed.errors, *missing]) from None
+        raise ImportFailed([*failed.errors, *missing], more=failed.more) from None
     missing = columns.missing()
     if missing:
         blank = dict.fromkeys(codes, "")

@@ -61,7 +61,7 @@ def import_composition(
     )
     columns = [c for c in COLUMNS if c in table.columns]
     widgets = cell_widgets()
-    errors = ErrorCollector()
+    errors = ErrorCollector(by_line=True)
     rows = _clean_rows(
         table.rows,
         columns=columns,
@@ -75,9 +75,7 @@ def import_composition(
     del rows
     existing = _Existing.load({person.country.id: person.country for person in people})
     matches = _match_experts(people, existing, errors=errors)
-    if errors:
-        errors.errors.sort(key=lambda error: error.line or 0)
-        errors.raise_if_any()
+    errors.raise_if_any()
     plan = _plan(
         people,
         matches,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from nmg_registry.tabular import ImportFailed, ImportSummary, limits
+from nmg_registry.tabular import ErrorList, ImportFailed, ImportSummary, limits
 
 
 class ImportCommand(BaseCommand):
@@ -27,11 +27,14 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
 
     def fail(self, errors) -> None:
-        """Print every error and the verdict on stderr, and exit with status 1."""
+        """Print the errors (the first ones, saying so, when there are more) and the
+        verdict on stderr, and exit with status 1."""
+        errors = ErrorList(errors)
         for error in errors:
             self.stderr.write(str(error))
-        count = len(errors)
-        self.stderr.write(f"{count} error{'s' if count != 1 else ''}; nothing was written.")
+        if errors.more:
+            self.stderr.write(errors.more)
+        self.stderr.write(f"{errors.count_text()}; nothing was written.")
         sys.exit(1)
 
     def run_import(self, do_import) -> None:

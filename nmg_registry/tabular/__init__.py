@@ -54,26 +54,67 @@ class RowError:
         return f"{where}: {self.message}" if where else self.message
 
 
-class ImportFailed(Exception):
-    """The file has errors; nothing was written. Carries every error found."""
+# What every door says after the errors it lists, when the file has more than it lists.
+MORE_ERRORS = "… and more errors not listed; fix these first"
 
-    def __init__(self, errors: Sequence[RowError]):
-        self.errors = list(errors)
-        super().__init__("\n".join(str(e) for e in self.errors))
+
+class ErrorList(list):
+    """The errors an import reports: at most `limits.MAX_ERRORS` of them. `more` is the
+    line that says there are more (MORE_ERRORS), or "" when these are all."""
+
+    def __init__(self, errors: Iterable[RowError] = (), *, more: bool = False):
+        more = more or bool(getattr(errors, "more", ""))
+        super().__init__(errors)
+        if len(self) > limits.MAX_ERRORS:
+            del self[limits.MAX_ERRORS :]
+            more = True
+        self.more = MORE_ERRORS if more else ""
+
+    def count_text(self) -> str:
+        """How many errors the file has, as a verdict says it: "3 errors", "more than 200
+        errors"."""
+        count = len(self)
+        plural = "s" if count != 1 or self.more else ""
+        return f"{'more than ' if self.more else ''}{count} error{plural}"
+
+
+class ImportFailed(Exception):
+    """The file has errors; nothing was written. Carries the errors found, the first
+    `limits.MAX_ERRORS` of them when there are more (then `errors.more` says so)."""
+
+    def __init__(self, errors: Iterable[RowError], *, more: bool = False):
+        self.errors = ErrorList(errors, more=more)
+        lines = [str(e) for e in self.errors]
+        super().__init__("\n".join([*lines, self.errors.more] if self.errors.more else lines))
+
+    @property
+    def more(self) -> bool:
+        return bool(self.errors.more)
 
 
 class ErrorCollector:
-    """Gathers the errors of a whole file so that they are reported at once."""
+    """Gathers the errors of a whole file so that they are reported at once, up to
+    `limits.MAX_ERRORS`: at the next one it stops the import with those, saying there are
+    more, so a file with an error on each of its lines costs no more than that to report.
+    `by_line` reports them in the order of the file's lines, else in the order found."""
 
-    def __init__(self):
+    def __init__(self, *, by_line: bool = False):
         self.errors: list[RowError] = []
+        self.by_line = by_line
 
     def add(self, message: str, *, line: int | None = None, column: str | None = None):
+        if len(self.errors) >= limits.MAX_ERRORS:
+            raise ImportFailed(self._ordered(), more=True)
         self.errors.append(RowError(message=message, line=line, column=column))
+
+    def _ordered(self) -> list[RowError]:
+        if self.by_line:
+            return sorted(self.errors, key=lambda error: error.line or 0)
+        return self.errors
 
     def raise_if_any(self):
         if self.errors:
-            raise ImportFailed(self.errors)
+            raise ImportFailed(self._ordered())
 
     def __bool__(self):
         return bool(self.errors)
@@ -290,9 +331,11 @@ class _Lines:
     more while a record was still open: the only way it does so is inside a quoted cell, so
     an open record at the end of the text is a quote that is never closed."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, delimiter: str):
         self.lines = iter(io.StringIO(text, newline=""))
+        self.delimiter = delimiter
         self.asked = 0  # lines asked for since the last complete record
+        self.number = 0  # lines read, as a text editor numbers them
         self.unterminated = False
 
     def __iter__(self):
@@ -305,10 +348,31 @@ class _Lines:
             self.unterminated = self.asked > 0
             raise
         self.asked += 1
+        self.number += 1
+        if line.count(self.delimiter) > limits.MAX_COLUMNS:
+            self._check_cells(line)
         return line
+
+    def _check_cells(self, line: str) -> None:
+        """Refuse a line of more cells than a file may have columns before the csv module
+        makes a list of them (a line of millions of commas would be millions of cells).
+        Delimiters inside quotes do not count: the quote marks split the line into parts
+        alternately outside and inside quotes, starting inside when a quoted cell goes on
+        from the line before (the only reason the module asks for a line within a record)."""
+        outside = line.split('"')[1 if self.asked > 1 else 0 :: 2]
+        cells = 1 + sum(part.count(self.delimiter) for part in outside)
+        if cells > limits.MAX_COLUMNS:
+            raise FileRefused(
+                f"line {self.number:,} has more than {limits.MAX_COLUMNS} cells; the limit is "
+                f"{limits.MAX_COLUMNS} columns"
+            )
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    # Counted at the speed of bytes before any line is read, blank ones included: a line
+    # break inside a quoted cell counts as a line too.
+    if max(data.count(b"\n"), data.count(b"\r")) > limits.MAX_ROWS:
+        raise FileRefused(f"the file has more than {limits.MAX_ROWS:,} lines (the limit)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -325,8 +389,9 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
-    lines = _Lines(text)
-    reader = csv.reader(lines, delimiter=_delimiter(text))
+    delimiter = _delimiter(text)
+    lines = _Lines(text, delimiter)
+    reader = csv.reader(lines, delimiter=delimiter)
     line = 0
     while True:
         try:
@@ -353,12 +418,18 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _delimiter(text: str) -> str:
     """Comma, or the semicolon or tab a European Excel writes, judged on the header line."""
-    header = text.split("\n", 1)[0]
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]
     return max(",;\t", key=header.count) if any(d in header for d in ",;\t") else ","
 
 
 def _first_non_blank(rows: Iterator[tuple[int, list]]) -> tuple[int, list[str] | None]:
     for line, values in rows:
+        if line > limits.MAX_LINES_BEFORE_HEADER:
+            raise FileRefused(
+                f"no header in the first {limits.MAX_LINES_BEFORE_HEADER:,} lines: they are "
+                "blank; the header names the columns on the first line"
+            )
         problems = [(i, v) for i, v in enumerate(values) if isinstance(v, CellProblem)]
         if problems:
             index, problem = problems[0]

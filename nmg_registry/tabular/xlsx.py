@@ -8,6 +8,10 @@ Why not a general spreadsheet library: an upload is hostile until read. This rea
   cell;
 - holds every part to the limits of `limits` (size before reading, expansion, rows, columns,
   cell length) and stops at the first one passed;
+- holds the whole workbook to one budget of unpacked bytes and one of XML elements (empty
+  cells and rows count like any), both in proportion to the file's own size, counted across
+  every part it reads however often: the time to read a file follows its size, whatever it
+  holds, and a hostile one is refused as soon as it passes either;
 - names the fault in one message (`FileRefused`) for anything that is not a well-formed
   workbook, and marks a cell it cannot read as a `CellProblem` (a spreadsheet error, a
   formula without a saved value) so that the import reports it with its line and column.
@@ -29,6 +33,7 @@ from nmg_registry.tabular.faults import BadCell, CellProblem, FileRefused, unrea
 from nmg_registry.tabular.text import unescape_xlsx_text
 
 _CHUNK = 64 * 1024
+_SCAN_CHUNK = 1024 * 1024
 _OFFICE_DOCUMENT = "/officeDocument"
 _WORKSHEET = "/worksheet"
 _SHARED_STRINGS = "/sharedStrings"
@@ -82,6 +87,16 @@ class Workbook:
             )
         self.members = {info.filename.lower(): info for info in members}
         self.budget = limits.MAX_UNCOMPRESSED_BYTES
+        # The bytes and elements the file may unpack to, for its size (see `limits`).
+        self.expansion_budget = max(
+            limits.RATIO_CHECKED_FROM_BYTES, limits.MAX_COMPRESSION_RATIO * len(data)
+        )
+        self.element_budget = min(
+            limits.MAX_XML_ELEMENTS,
+            max(limits.MIN_XML_ELEMENTS, limits.XML_ELEMENTS_PER_BYTE * len(data)),
+        )
+        self.elements = 0
+        self.size = len(data)
         self.date1904 = False
         self.sheets = self._read_sheets()  # [(name, part path)], in the workbook's order
         self._strings: list[str] | None = None
@@ -111,7 +126,12 @@ class Workbook:
         }
         if not names_and_ids:
             raise unreadable_xlsx("it has no sheet")
+        if len(names_and_ids) > limits.MAX_SHEETS:
+            raise unreadable_xlsx(
+                f"it has {len(names_and_ids):,} sheets; the limit is {limits.MAX_SHEETS}"
+            )
         sheets = []
+        names_by_part: dict[str, str] = {}
         for name, rid in names_and_ids:
             rel_type, target = relations.get(rid, ("", ""))
             if not target or not rel_type.endswith(_WORKSHEET):
@@ -119,6 +139,14 @@ class Workbook:
                 if rel_type and not rel_type.endswith(_WORKSHEET):
                     continue
                 raise unreadable_xlsx(f'the sheet "{name}" has no part in the file')
+            other = names_by_part.setdefault(target.lower(), name)
+            if other is not name:
+                # No spreadsheet program writes this; read once per sheet, it multiplies the
+                # work a small file asks for.
+                raise unreadable_xlsx(
+                    f'the sheets "{other[:40]}" and "{name[:40]}" are one and the same part; '
+                    "a workbook gives each sheet its own"
+                )
             sheets.append((name, target))
         if not sheets:
             raise unreadable_xlsx("it has no worksheet")
@@ -248,9 +276,18 @@ class Workbook:
                 f"times when unpacked (the limit is {limits.MAX_COMPRESSION_RATIO}): a zip bomb?"
             )
         self.budget -= info.file_size
+        self.expansion_budget -= info.file_size
+        if self.expansion_budget < 0:
+            raise unreadable_xlsx(
+                f"it expands to more than {limits.MAX_COMPRESSION_RATIO} times its own size "
+                f"when unpacked, all its parts read together (the limit): a zip bomb?"
+            )
         try:
+            self._count_elements(info)
             return self.archive.open(info)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise unreadable_xlsx(f"the part {info.filename} is damaged ({exc})") from exc
+        except (NotImplementedError, RuntimeError, ValueError) as exc:
             raise unreadable_xlsx(f"the part {info.filename} cannot be unpacked ({exc})") from exc
 
     def _parse(
@@ -282,6 +319,21 @@ class Workbook:
             return None
         return _drain(chunks, ready)
 
+    def _count_elements(self, info: zipfile.ZipInfo) -> None:
+        """Count the part's elements against the workbook's budget before it is parsed, at
+        the speed of unpacking: the parser calls Python for every element, so a file full of
+        empty cells is refused before that costs more than its size allows. Every `<` that
+        does not close an element opens one (or a comment, counted too): text cannot hold it."""
+        with self.archive.open(info) as stream:
+            while chunk := stream.read(_SCAN_CHUNK):
+                self.elements += chunk.count(b"<") - chunk.count(b"</")
+                if self.elements > self.element_budget:
+                    raise unreadable_xlsx(
+                        f"it holds more than {self.element_budget:,} XML elements (cells, rows "
+                        f"and others, empty ones included), more than a real workbook of "
+                        f"{_size(self.size)} holds (refused for safety)"
+                    )
+
     def _chunks(self, stream, parser, path) -> Iterator[None]:
         with stream:
             try:
@@ -297,6 +349,10 @@ class Workbook:
                 ) from exc
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
                 raise unreadable_xlsx(f"the part {path} is damaged ({exc})") from exc
+
+
+def _size(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{max(size // 1024, 1)} KB"
 
 
 def _drain(chunks: Iterator[None], ready: list) -> Iterator[tuple[int, list]]:
@@ -516,7 +572,7 @@ class _SheetReader:
             return _iso_date(text.strip(), self.reference)
         raise unreadable_xlsx(f'cell {self.reference} has the unknown type "{kind[:20]}"')
 
-    def _number(self, text: str) -> str:
+    def _number(self, text: str) -> str | CellProblem:
         if not text:
             return ""
         try:
@@ -533,9 +589,10 @@ class _SheetReader:
             return str(int(number))
         return repr(number)
 
-    def _date(self, serial: float) -> str | None:
+    def _date(self, serial: float) -> str | CellProblem | None:
         """A date cell as ISO text (its time too, unless midnight), as the spreadsheet
-        shows it; None when the number is no date a spreadsheet can show."""
+        shows it; None when the number is no date a spreadsheet can show; a CellProblem
+        when it falls past the last day a date can have (rounded, or in the 1904 system)."""
         if not 0 <= serial < 2_958_466:
             return None
         if self.epoch is not None:
@@ -543,7 +600,10 @@ class _SheetReader:
         else:
             # Excel counts 29 February 1900, a day that never was.
             epoch = datetime.datetime(1899, 12, 30 if serial >= 60 else 31)
-        moment = epoch + datetime.timedelta(seconds=round(serial * 86_400))
+        try:
+            moment = epoch + datetime.timedelta(seconds=round(serial * 86_400))
+        except OverflowError:
+            return CellProblem(f"cell {self.reference} holds a date past 9999-12-31")
         if moment.time() == datetime.time():
             return moment.date().isoformat()
         return moment.isoformat()

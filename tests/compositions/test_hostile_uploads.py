@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from compositions.models import Expert, Membership
 from nmg_registry.models import PendingImport
-from nmg_registry.tabular import limits
+from nmg_registry.tabular import MORE_ERRORS, limits
 from surveys.models import Answer, Response, Survey
 from tests.admin_helpers import admin_url
 from tests.spreadsheet_builders import (
@@ -25,6 +25,7 @@ from tests.spreadsheet_builders import (
     row,
     sheet_xml,
     with_declared_size,
+    workbook_rels,
     xlsx,
 )
 
@@ -41,8 +42,56 @@ def composition_sheet(*rows: str, **kwargs) -> str:
     return sheet_xml(header(*COLUMNS), row(2, *cells), *rows, **kwargs)
 
 
+def one_part_for_every_sheet(count: int) -> bytes:
+    """The first sheet empty, every other one naming the same part of empty cells."""
+    rels = workbook_rels(count)
+    for i in range(3, count + 1):
+        rels = rels.replace(f'Target="worksheets/sheet{i}.xml"', 'Target="worksheets/sheet2.xml"')
+    empty_cells = sheet_xml(row(1, "<c/>" * 200_000))
+    return xlsx(sheet_xml(), empty_cells, names=tuple(f"S{i}" for i in range(count)), rels=rels)
+
+
+BAD_LINE = "XX,99,boss,nope,i,n,p,zz,r,bad"
+UNREADABLE = "the file is not a readable XLSX workbook"
+
 # (id, file name, content, the message the user reads)
 CASES = [
+    (
+        "one-part-named-by-250-sheets",
+        "c.xlsx",
+        one_part_for_every_sheet(250),
+        f"{UNREADABLE}: it has 250 sheets; the limit is {limits.MAX_SHEETS}",
+    ),
+    (
+        "one-part-named-by-many-sheets",
+        "c.xlsx",
+        one_part_for_every_sheet(limits.MAX_SHEETS),
+        f'{UNREADABLE}: the sheets "S1" and "S2" are one and the same part',
+    ),
+    (
+        "empty-cells-past-the-element-budget",
+        "c.xlsx",
+        xlsx(sheet_xml(row(1, "<c/>" * limits.MIN_XML_ELEMENTS))),
+        f"{UNREADABLE}: it holds more than {limits.MIN_XML_ELEMENTS:,} XML elements",
+    ),
+    (
+        "csv-of-delimiters-past-the-line-limit",
+        "c.csv",
+        b",\n" * (limits.MAX_ROWS + 1),
+        f"the file has more than {limits.MAX_ROWS:,} lines (the limit)",
+    ),
+    (
+        "csv-of-blank-lines-then-a-header",
+        "c.csv",
+        b"\n" * (limits.MAX_ROWS + 1) + f"{HEADER}\n{ANA}\n".encode(),
+        f"the file has more than {limits.MAX_ROWS:,} lines (the limit)",
+    ),
+    (
+        "csv-header-after-too-many-blank-lines",
+        "c.csv",
+        b"\n" * limits.MAX_LINES_BEFORE_HEADER + f"{HEADER}\n{ANA}\n".encode(),
+        f"no header in the first {limits.MAX_LINES_BEFORE_HEADER:,} lines: they are blank",
+    ),
     (
         "xxe",
         "c.xlsx",
@@ -259,3 +308,111 @@ def test_the_command_refuses_a_file_past_the_upload_limit_before_reading_it(
         "1 error; nothing was written.",
     ]
     assert not Expert.objects.exists()
+
+
+def bad_lines(count: int) -> bytes:
+    """A composition file within every limit whose every line has six bad cells."""
+    return f"{HEADER}\n".encode() + f"{BAD_LINE}\n".encode() * count
+
+
+def listed_errors(text: str) -> int:
+    return len(re.findall(r"<li>Line \d+|<li>line \d+", text))
+
+
+def test_the_admin_lists_the_first_errors_and_says_there_are_more(client, cast):
+    client.force_login(cast.staff)
+    before = stored()
+
+    response = client.post(
+        admin_url(Expert, "import"), {"file": SimpleUploadedFile("c.csv", bad_lines(2_000))}
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert f"The file has more than {limits.MAX_ERRORS} errors." in page_text(response)
+    assert listed_errors(text) == limits.MAX_ERRORS
+    assert MORE_ERRORS in html.unescape(text)
+    assert stored() == before
+
+
+def test_the_upload_page_lists_the_first_errors_and_says_there_are_more(client, cast):
+    client.force_login(cast.rep_es)
+    before = stored()
+
+    response = client.post(
+        reverse("compositions:upload", args=["ES"]),
+        {"file": SimpleUploadedFile("c.csv", bad_lines(2_000))},
+    )
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert f"c.csv has more than {limits.MAX_ERRORS} errors" in page_text(response)
+    assert listed_errors(text) == limits.MAX_ERRORS
+    assert MORE_ERRORS in html.unescape(text)
+    assert stored() == before
+
+
+def test_the_command_prints_the_first_errors_and_says_there_are_more(cast, tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_bytes(bad_lines(2_000))
+    err = io.StringIO()
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_composition", str(path), stdout=io.StringIO(), stderr=err)
+
+    lines = err.getvalue().splitlines()
+    assert exit_.value.code == 1
+    assert len(lines) == limits.MAX_ERRORS + 2
+    assert lines[0].startswith("line 2, ")
+    assert lines[-2:] == [
+        MORE_ERRORS,
+        f"more than {limits.MAX_ERRORS} errors; nothing was written.",
+    ]
+    assert not Expert.objects.exists()
+
+
+def test_a_file_within_the_limit_of_errors_lists_them_all(cast, tmp_path):
+    path = tmp_path / "c.csv"
+    # Six bad cells a line: 198 errors.
+    path.write_bytes(bad_lines(limits.MAX_ERRORS // 6))
+    err = io.StringIO()
+
+    with pytest.raises(SystemExit):
+        call_command("import_composition", str(path), stdout=io.StringIO(), stderr=err)
+
+    lines = err.getvalue().splitlines()
+    assert len(lines) == limits.MAX_ERRORS // 6 * 6 + 1
+    assert MORE_ERRORS not in lines
+    assert lines[-1] == f"{limits.MAX_ERRORS // 6 * 6} errors; nothing was written."
+
+
+def test_the_survey_doors_list_the_first_errors_and_say_there_are_more(client, cast, tmp_path):
+    survey = Survey.objects.get(slug="nmg-survey-2020")
+    codes = list(survey.questions.order_by("order").values_list("code", flat=True))
+    content = ("country," + ",".join(codes) + "\n").encode() + b"".join(
+        f"Q{i}\n".encode() for i in range(2_000)
+    )
+    path = tmp_path / "responses.csv"
+    path.write_bytes(content)
+    before = stored()
+    err = io.StringIO()
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_survey", survey.slug, str(path), stdout=io.StringIO(), stderr=err)
+    client.force_login(cast.staff)
+    response = client.post(
+        admin_url(Response, "import"),
+        {"survey": survey.pk, "file": SimpleUploadedFile("responses.csv", content)},
+    )
+
+    lines = err.getvalue().splitlines()
+    assert exit_.value.code == 1
+    assert lines[-2:] == [
+        MORE_ERRORS,
+        f"more than {limits.MAX_ERRORS} errors; nothing was written.",
+    ]
+    assert len(lines) == limits.MAX_ERRORS + 2
+    assert response.status_code == 200
+    assert f"more than {limits.MAX_ERRORS} errors" in page_text(response)
+    assert MORE_ERRORS in page_text(response)
+    assert stored() == before

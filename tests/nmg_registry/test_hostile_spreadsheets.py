@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from nmg_registry.tabular import ImportFailed, limits, read_table
+from nmg_registry.tabular import MORE_ERRORS, ErrorCollector, ImportFailed, limits, read_table
+from nmg_registry.tabular.xlsx import Workbook
 from tests.spreadsheet_builders import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,
@@ -66,7 +67,61 @@ def encrypted_sheet() -> bytes:
     return bytes(data)
 
 
+def shared_part_sheets(count: int, sheet_part: str) -> bytes:
+    """A workbook whose first sheet is empty and whose other sheets all name one part."""
+    rels = workbook_rels(count).replace(
+        "".join(f'Target="worksheets/sheet{i}.xml"' for i in range(2, 3)),
+        'Target="worksheets/sheet2.xml"',
+    )
+    for i in range(3, count + 1):
+        rels = rels.replace(f'Target="worksheets/sheet{i}.xml"', 'Target="worksheets/sheet2.xml"')
+    return xlsx(sheet_xml(), sheet_part, names=tuple(f"S{i}" for i in range(count)), rels=rels)
+
+
+def noisy(unit: str, size: int) -> str:
+    """`unit` repeated to about `size` characters with random blanks between, so that the
+    part compresses like a real one (tens of times) rather than like a bomb."""
+    rng = random.Random(size)
+    parts, length = [], 0
+    while length < size:
+        part = unit * 48 + " " * rng.randint(0, 7) + "\n" * rng.randint(0, 3)
+        parts.append(part)
+        length += len(part)
+    return "".join(parts)
+
+
+def empty_cells(count: int) -> str:
+    return sheet_xml(row(1, "<c/>" * count))
+
+
+def empty_rows(count: int) -> str:
+    return sheet_xml(noisy("<row/>", 7 * count))
+
+
+def dated(serial: str, *, date1904: bool = False) -> bytes:
+    """A workbook whose B2 holds `serial` in a date format."""
+    styles = (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+    )
+    rels = workbook_rels(1).replace(
+        "</Relationships>",
+        '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/styles" Target="styles.xml"/></Relationships>',
+    )
+    workbook = workbook_xml("Sheet1")
+    if date1904:
+        workbook = workbook.replace("<sheets>", '<workbookPr date1904="1"/><sheets>')
+    return xlsx(
+        sheet(row(2, inline("A2", "Ana"), cell("B2", serial, extra=' s="1"'))),
+        workbook=workbook,
+        rels=rels,
+        extra={"xl/styles.xml": styles},
+    )
+
+
 UNREADABLE = "the file is not a readable XLSX workbook"
+TOO_MANY_ELEMENTS = f"{UNREADABLE}: it holds more than {limits.MIN_XML_ELEMENTS:,} XML elements"
 DECLARES = f"{UNREADABLE}: it declares a document type or entities, which no spreadsheet needs"
 TOO_LONG = f"the cell is longer than {limits.MAX_CELL_CHARS:,} characters"
 
@@ -207,6 +262,18 @@ CASES = [
         "f.xlsx",
         "line 2, name: cell A2 holds a formula with no saved result; formulas are not read: "
         "paste values instead",
+    ),
+    (
+        "date-rounded-past-the-last-day",
+        dated("2958465.9999999"),
+        "f.xlsx",
+        "line 2, note: cell B2 holds a date past 9999-12-31",
+    ),
+    (
+        "date-past-the-last-day-in-the-1904-system",
+        dated("2958000", date1904=True),
+        "f.xlsx",
+        "line 2, note: cell B2 holds a date past 9999-12-31",
     ),
     (
         "nul-character-escaped-in-a-cell",
@@ -350,7 +417,96 @@ CASES = [
         "f.xlsx",
         UNREADABLE,
     ),
+    # Work out of proportion to the file's size: every element counts, empty or not, in
+    # every part, however often it is read.
+    (
+        "one-part-named-by-250-sheets",
+        shared_part_sheets(250, empty_cells(1000)),
+        "f.xlsx",
+        f"{UNREADABLE}: it has 250 sheets; the limit is {limits.MAX_SHEETS}",
+    ),
+    (
+        "one-part-named-by-two-sheets",
+        shared_part_sheets(3, empty_cells(1000)),
+        "f.xlsx",
+        f'{UNREADABLE}: the sheets "S1" and "S2" are one and the same part; a workbook gives '
+        "each sheet its own",
+    ),
+    (
+        "empty-cells-past-the-element-budget",
+        xlsx(empty_cells(limits.MIN_XML_ELEMENTS)),
+        "f.xlsx",
+        TOO_MANY_ELEMENTS,
+    ),
+    (
+        "empty-rows-past-the-element-budget",
+        xlsx(empty_rows(limits.MIN_XML_ELEMENTS)),
+        "f.xlsx",
+        TOO_MANY_ELEMENTS,
+    ),
+    (
+        "empty-cells-spread-over-sheets-past-the-element-budget",
+        xlsx(
+            sheet_xml(),
+            *[empty_cells(limits.MIN_XML_ELEMENTS // 3) for _ in range(4)],
+        ),
+        "f.xlsx",
+        TOO_MANY_ELEMENTS,
+    ),
+    (
+        "empty-cells-with-noise-that-compresses-like-a-real-sheet",
+        xlsx(sheet_xml(row(1, noisy("<c/>", 5 * limits.MIN_XML_ELEMENTS)))),
+        "f.xlsx",
+        TOO_MANY_ELEMENTS,
+    ),
+    (
+        "small-parts-expanding-past-the-ratio-together",
+        xlsx(
+            sheet(row(2, inline("A2", "Ana"))) + " " * 900_000,
+            shared=shared_strings_xml() + " " * 900_000,
+        ),
+        "f.xlsx",
+        f"{UNREADABLE}: it expands to more than {limits.MAX_COMPRESSION_RATIO} times its own "
+        "size when unpacked, all its parts read together (the limit): a zip bomb?",
+    ),
     # CSV.
+    (
+        "csv-of-delimiters-past-the-line-limit",
+        b",\n" * (limits.MAX_ROWS + 1),
+        "f.csv",
+        f"the file has more than {limits.MAX_ROWS:,} lines (the limit)",
+    ),
+    (
+        "csv-of-blank-lines-past-the-line-limit-then-a-header",
+        b"\n" * (limits.MAX_ROWS + 1) + b"name,note\nAna,x\n",
+        "f.csv",
+        f"the file has more than {limits.MAX_ROWS:,} lines (the limit)",
+    ),
+    (
+        "csv-of-carriage-returns-past-the-line-limit",
+        b"\r" * (limits.MAX_ROWS + 1) + b"name,note\rAna,x\r",
+        "f.csv",
+        f"the file has more than {limits.MAX_ROWS:,} lines (the limit)",
+    ),
+    (
+        "csv-blank-lines-before-the-header",
+        b",,\n" * limits.MAX_LINES_BEFORE_HEADER + b"name,note\nAna,x\n",
+        "f.csv",
+        f"no header in the first {limits.MAX_LINES_BEFORE_HEADER:,} lines: they are blank",
+    ),
+    (
+        "csv-line-of-a-million-delimiters",
+        b"name,note\nAna," + b"," * 1_000_000 + b"\n",
+        "f.csv",
+        f"line 2 has more than {limits.MAX_COLUMNS} cells; the limit is {limits.MAX_COLUMNS} "
+        "columns",
+    ),
+    (
+        "csv-delimiters-after-a-quoted-cell",
+        b'name,note\n"Ana, with, commas",' + b";," * 600 + b"\n",
+        "f.csv",
+        f"line 2 has more than {limits.MAX_COLUMNS} cells",
+    ),
     (
         "csv-plain-cell-of-10-mb",
         b"name,note\nAna," + b"x" * TEN_MB + b"\n",
@@ -538,3 +694,113 @@ def test_a_long_column_name_is_quoted_short():
     [message] = messages_of(b"name,note," + b"x" * 5000 + b"\nAna,x,y\n", "f.csv")
 
     assert message == f'line 1: unknown column "{"x" * 59}…"; expected name, note'
+
+
+def test_a_part_is_counted_before_it_is_parsed(monkeypatch):
+    parsed = []
+    chunks = Workbook._chunks
+
+    def recording(self, stream, parser, path):
+        parsed.append(path)
+        return chunks(self, stream, parser, path)
+
+    monkeypatch.setattr(Workbook, "_chunks", recording)
+
+    data = xlsx(empty_cells(limits.MIN_XML_ELEMENTS))
+
+    assert messages_of(data) == [
+        f"{TOO_MANY_ELEMENTS} (cells, rows and others, empty ones included), more than a real "
+        f"workbook of {len(data) // 1024} KB holds (refused for safety)"
+    ]
+    assert "xl/workbook.xml" in parsed and "xl/worksheets/sheet1.xml" not in parsed
+
+
+def test_the_element_budget_follows_the_size_of_the_file():
+    """A big real file gets a budget of its size; past it, only the cap."""
+    small, large = (
+        Workbook(xlsx(sheet())),
+        Workbook(xlsx(sheet(), extra={"pad": incompressible(2_000_000)})),
+    )
+
+    assert small.element_budget == limits.MIN_XML_ELEMENTS
+    assert large.element_budget == limits.XML_ELEMENTS_PER_BYTE * large.size
+    assert limits.MIN_XML_ELEMENTS < large.element_budget < limits.MAX_XML_ELEMENTS
+
+
+def test_a_workbook_of_many_real_rows_fits_its_budgets():
+    rows = [
+        row(n, inline(f"A{n}", f"Person {n}"), inline(f"B{n}", f"note {n % 7}"))
+        for n in range(2, 20_002)
+    ]
+
+    assert len(read(xlsx(sheet(*rows)))) == 20_000
+
+
+def test_a_header_after_blank_lines_within_the_limit_is_found():
+    data = b"\n" * (limits.MAX_LINES_BEFORE_HEADER - 1) + b"name,note\nAna,x\n"
+
+    assert read(data, "f.csv") == [{"name": "Ana", "note": "x"}]
+
+
+def test_commas_inside_quotes_are_not_cells():
+    note = ",".join(["x"] * (limits.MAX_COLUMNS + 10))
+    data = f'name,note\nAna,"{note}"\nBo,"a\n{note}"\n'.encode()
+
+    assert read(data, "f.csv") == [
+        {"name": "Ana", "note": note},
+        {"name": "Bo", "note": f"a\n{note}"},
+    ]
+
+
+def test_the_reader_stops_at_the_error_limit_and_says_there_are_more():
+    bad = "".join(row(n, inline(f"A{n}", "Ana"), cell(f"B{n}", "#N/A", "e")) for n in range(2, 302))
+    # Line 400 is past what a reader that stops at the limit ever reaches.
+    fatal = row(400, inline("A400", "x" * (limits.MAX_CELL_CHARS + 1)))
+
+    with pytest.raises(ImportFailed) as excinfo:
+        read_table(xlsx(sheet(bad, fatal)), filename="f.xlsx", required=COLUMNS)
+
+    errors = excinfo.value.errors
+    assert len(errors) == limits.MAX_ERRORS
+    assert [e.line for e in errors] == list(range(2, 2 + limits.MAX_ERRORS))
+    assert errors.more == MORE_ERRORS
+    assert errors.count_text() == f"more than {limits.MAX_ERRORS} errors"
+    assert str(excinfo.value).endswith(MORE_ERRORS)
+
+
+def test_the_error_collector_stops_at_the_limit():
+    errors = ErrorCollector()
+    for line in range(limits.MAX_ERRORS):
+        errors.add("bad", line=line)
+
+    with pytest.raises(ImportFailed) as excinfo:
+        errors.add("one too many", line=999)
+
+    assert len(excinfo.value.errors) == limits.MAX_ERRORS and excinfo.value.more
+    assert "one too many" not in str(excinfo.value)
+
+
+def test_errors_found_in_other_order_are_cut_after_sorting_by_line():
+    errors = ErrorCollector(by_line=True)
+    for line in range(limits.MAX_ERRORS, 0, -1):
+        errors.add("bad", line=line)
+
+    with pytest.raises(ImportFailed) as excinfo:
+        errors.add("late", line=0)
+
+    assert [e.line for e in excinfo.value.errors][:3] == [1, 2, 3]
+
+
+def test_exactly_the_limit_of_errors_is_all_of_them():
+    with pytest.raises(ImportFailed) as excinfo:
+        errors = ErrorCollector()
+        for line in range(limits.MAX_ERRORS):
+            errors.add("bad", line=line)
+        errors.raise_if_any()
+
+    assert not excinfo.value.more
+    assert excinfo.value.errors.count_text() == f"{limits.MAX_ERRORS} errors"
+
+
+def test_the_last_day_a_date_can_have_is_read():
+    assert read(dated("2958465")) == [{"name": "Ana", "note": "9999-12-31"}]
