@@ -15,6 +15,10 @@ from surveys.models import Survey
 from tests import factories
 from tests.admin_helpers import admin_url, as_admin_user
 
+# Marked, not only reached through fixtures: the user fixture is looked up by name inside the
+# walk, and pytest-django orders a test by the marks and fixtures it can see.
+pytestmark = pytest.mark.django_db
+
 REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
 # Not a number; a fraction; past any integer column; a number in other notation; nothing.
 BAD_KEYS = ["abc", "1.5", "99999999999999999999", "-99999999999999999999", "1e3", "", " "]
