@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from nmg_registry import history, permissions, selectors, services
 from nmg_registry.concurrency import EditConflict
+from nmg_registry.errors import RETRY_AFTER_SECONDS
 from nmg_registry.filters import CountryFilterSet
 from nmg_registry.forms import (
     ApiTokenForm,
@@ -64,7 +65,10 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        response = JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        # Like every other 503 of the registry: the monitor may simply ask again.
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
