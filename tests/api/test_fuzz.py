@@ -106,7 +106,7 @@ def edge_cases(registry):
     factories.MembershipFactory(expert=unknown, working_group=None)
     MirrorGroup.objects.create(country=es, kind=MirrorGroup.Kind.FORUM, name="Foro abierto")
     draft_round = factories.SurveyFactory(
-        slug="round-draft", status=Survey.Status.DRAFT, opens_on=datetime.date(2026, 1, 1)
+        slug="round-draft-edge", status=Survey.Status.DRAFT, opens_on=datetime.date(2026, 1, 1)
     )
     draft_round.invited_countries.add(es, it)
     factories.ResponseFactory(survey=draft_round, country=es)
