@@ -1,8 +1,10 @@
-"""How often the registry sends a password-reset mail: per e-mail address and per client
-address, counted in the cache (Redis in production, shared by every worker)."""
+"""How often the registry sends a password-reset mail: per e-mail address (and per account it
+reaches) and per client address, counted in the cache (Redis in production, shared by every
+worker; without REDIS_URL each worker counts apart)."""
 
 import hashlib
 import logging
+import unicodedata
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -31,22 +33,43 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def may_send_password_reset(request, email: str) -> bool:
-    """Counts a reset request for `email` from the request's client, and says whether its mail
-    may go: not past NMG_PASSWORD_RESET_EMAIL_RATE for the e-mail address (any letter case)
-    nor past NMG_PASSWORD_RESET_CLIENT_RATE for the client address."""
+def email_address_key(email: str) -> str:
+    """An e-mail address as the password reset compares it with an account's: Django finds
+    the account with NFKC and case folding (the long s U+017F is `s`, full-width letters are
+    ASCII), so every look-alike that reaches one inbox has one key."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
+
+
+def _digest(text: str) -> str:
     # The cache keys hold a digest: no e-mail address is written to the cache.
-    email_digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def may_send_password_reset(request, email: str, *, accounts=()) -> bool:
+    """Counts a reset request for `email` from the request's client, and says whether its mail
+    may go: not past NMG_PASSWORD_RESET_EMAIL_RATE for the e-mail address (however it is
+    written, see email_address_key) nor for any of the `accounts` (user ids) the mail would go
+    to, and not past NMG_PASSWORD_RESET_CLIENT_RATE for the client address."""
+    email_rate = settings.NMG_PASSWORD_RESET_EMAIL_RATE
     client = client_address(request)
     counts = {
-        "e-mail address": _Count(
-            rate=settings.NMG_PASSWORD_RESET_EMAIL_RATE, key=f"password-reset:email:{email_digest}"
-        ),
-        "client address": _Count(
-            rate=settings.NMG_PASSWORD_RESET_CLIENT_RATE, key=f"password-reset:client:{client}"
-        ),
+        # The address and the accounts it reaches are one limit: a request is held when
+        # either is spent, so no spelling of an address (and no second address of an
+        # account's) sends past it.
+        "e-mail address": [
+            _Count(
+                rate=email_rate,
+                key=f"password-reset:email:{_digest(email_address_key(email))}",
+            ),
+            *(_Count(rate=email_rate, key=f"password-reset:account:{pk}") for pk in accounts),
+        ],
+        "client address": [
+            _Count(
+                rate=settings.NMG_PASSWORD_RESET_CLIENT_RATE, key=f"password-reset:client:{client}"
+            )
+        ],
     }
-    spent = [what for what, count in counts.items() if not count.allow_request(request, None)]
+    spent = [what for what, group in counts.items() if _spent(request, group)]
     if spent:
         # Never the e-mail address: only which limit, and the client.
         logger.warning(
@@ -55,3 +78,9 @@ def may_send_password_reset(request, email: str) -> bool:
             client,
         )
     return not spent
+
+
+def _spent(request, group: list[_Count]) -> bool:
+    # Every count of the group registers the request, also past one that is spent.
+    allowed = [count.allow_request(request, None) for count in group]
+    return not all(allowed)

@@ -41,6 +41,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def env_seconds(name: str, default: int) -> int:
+    """A duration in whole seconds, 0 meaning none."""
+    value = env_int(name, default)
+    if value < 0:
+        raise ImproperlyConfigured(f"{name} must be 0 or more seconds, not {value}")
+    return value
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -139,6 +147,31 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+
+
+def postgresql_timeouts(database: dict, *, connect: int, statement: int) -> None:
+    """Bounds how long a PostgreSQL connection waits, in seconds (0: no bound). A database
+    that takes connections but never answers (a network partition, a proxy's full queue)
+    then fails the request after `connect` seconds, which the error pages answer with 503
+    and Retry-After, instead of holding the worker until gunicorn kills it with a bare 500
+    (psycopg's own default is 130 s). A statement running past `statement` seconds is
+    cancelled by the server, so that it does not outlive the request it served. Values
+    already in DATABASE_URL (`?connect_timeout=`, `?options=`) are kept."""
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return  # SQLite has no connection to wait for; its `timeout` is a lock wait
+    options = database.setdefault("OPTIONS", {})
+    if connect:
+        options.setdefault("connect_timeout", connect)
+    if statement and "statement_timeout" not in options.get("options", ""):
+        given = options.get("options", "")
+        options["options"] = f"{given} -c statement_timeout={statement * 1000}".strip()
+
+
+postgresql_timeouts(
+    DATABASES["default"],
+    connect=env_seconds("DATABASE_CONNECT_TIMEOUT", 5),
+    statement=env_seconds("DATABASE_STATEMENT_TIMEOUT", 300),
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds the API's throttling counts. Each process has its own local-memory cache,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from nmg_registry import history, permissions, selectors, services
 from nmg_registry.concurrency import EditConflict
+from nmg_registry.errors import RETRY_AFTER_SECONDS
 from nmg_registry.filters import CountryFilterSet
 from nmg_registry.forms import (
     ApiTokenForm,
@@ -45,12 +46,16 @@ class SignInView(auth_views.LoginView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Password reset by e-mail, with a limit on the mails per e-mail address and per client
-    address (nmg_registry.limits); past either, no mail goes but the page is the same "check
-    your e-mail", so the limit tells nobody whether an account has that address."""
+    """Password reset by e-mail, with a limit on the mails per e-mail address (and per account
+    it reaches) and per client address (nmg_registry.limits); past either, no mail goes but
+    the page is the same "check your e-mail", so the limit tells nobody whether an account
+    has that address."""
 
     def form_valid(self, form):
-        if may_send_password_reset(self.request, form.cleaned_data["email"]):
+        email = form.cleaned_data["email"]
+        # The accounts the form would mail, found as the form finds them.
+        accounts = [user.pk for user in form.get_users(email)]
+        if may_send_password_reset(self.request, email, accounts=accounts):
             return super().form_valid(form)
         return HttpResponseRedirect(self.get_success_url())
 
@@ -64,7 +69,10 @@ def healthz(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        response = JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+        # Like every other 503 of the registry: the monitor may simply ask again.
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

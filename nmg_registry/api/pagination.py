@@ -12,8 +12,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     default_limit = 100
     max_limit = 1000
     limit_query_description = (
-        f"How many results to return, from 1 to {max_limit} (larger values are cut to "
-        f"{max_limit}); {default_limit} when left out."
+        f"How many results to return, from 1 to {max_limit}; {default_limit} when left out. "
+        "Any other value is refused (400)."
     )
     offset_query_description = "How many results to skip, from 0."
 
@@ -24,8 +24,8 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_limit(self, request):
-        limit = whole_number(request, self.limit_query_param, minimum=1)
-        return self.default_limit if limit is None else min(limit, self.max_limit)
+        limit = whole_number(request, self.limit_query_param, minimum=1, maximum=self.max_limit)
+        return self.default_limit if limit is None else limit
 
     def get_offset(self, request):
         offset = whole_number(request, self.offset_query_param, minimum=0)
@@ -43,23 +43,26 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.limit_query_param:
-                parameter["schema"].update(minimum=1, example=self.default_limit)
+                parameter["schema"].update(
+                    minimum=1, maximum=self.max_limit, example=self.default_limit
+                )
             elif parameter["name"] == self.offset_query_param:
                 parameter["schema"].update(minimum=0, example=0)
         return parameters
 
 
-def whole_number(request, name: str, *, minimum: int) -> int | None:
-    """The query parameter as a whole number of at least `minimum`; None when absent. A
-    blank value is refused: unlike a filter's, it has no meaning; so is one with spaces
-    around it, which the schema's integer does not take."""
+def whole_number(request, name: str, *, minimum: int, maximum: int | None = None) -> int | None:
+    """The query parameter as a whole number of at least `minimum` (and at most `maximum`);
+    None when absent. A blank value is refused: unlike a filter's, it has no meaning; so is
+    one with spaces around it, which the schema's integer does not take."""
     raw = request.query_params.get(name)
     if raw is None:
         return None
     text = raw
     # Past 18 digits a number only means "more than there is" (and int() of thousands of
-    # digits would raise).
-    value = int(text[:18]) if text.isascii() and text.isdigit() else None
-    if value is None or value < minimum:
-        raise InvalidParameters({name: [f'"{raw}" is not a whole number of at least {minimum}.']})
+    # digits would raise); leading zeros mean nothing.
+    value = int(text.lstrip("0")[:18] or "0") if text.isascii() and text.isdigit() else None
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        bounds = f"of at least {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        raise InvalidParameters({name: [f'"{raw}" is not a whole number {bounds}.']})
     return value

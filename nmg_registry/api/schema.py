@@ -5,6 +5,7 @@ from django.db import DatabaseError, transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
 from nmg_registry.api.serializers import ErrorSerializer, ParameterErrorSerializer
+from nmg_registry.errors import UNAVAILABLE
 from nmg_registry.filters import KEY_PATTERNS
 
 CSV_DESCRIPTION = (
@@ -36,6 +37,43 @@ PAGE_HEADERS = {
     },
 }
 PARAMETER_ERROR_REF = {"$ref": "#/components/schemas/ParameterError"}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+def _retry_later(description: str, example: str, *, retry_after_always: bool) -> dict:
+    return {
+        "description": description,
+        "headers": {
+            "Retry-After": {
+                "description": "How many seconds to wait before trying again.",
+                "required": retry_after_always,
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        },
+        "content": {
+            "application/json": {
+                "schema": ERROR_REF,
+                "examples": {"Retry later": {"value": {"detail": example}}},
+            }
+        },
+    }
+
+
+# Answers any operation may give, whatever its own: past a rate limit (settings
+# NMG_API_ANON_RATE, NMG_API_USER_RATE; refused tokens count too), and while the database
+# cannot be reached (nmg_registry.errors.unavailable).
+RETRY_LATER_RESPONSES = {
+    "429": _retry_later(
+        "Too many requests from this client or user: past the API's rate limit.",
+        "Request was throttled. Expected available in 42 seconds.",
+        retry_after_always=False,
+    ),
+    "503": _retry_later(
+        "The registry's database cannot be reached just now; nothing was changed.",
+        UNAVAILABLE,
+        retry_after_always=True,
+    ),
+}
 # What a free-text parameter may hold: anything but NUL, which forms refuse (and PostgreSQL
 # cannot compare).
 FREE_TEXT_PATTERN = "^[^\\u0000]*$"
@@ -96,7 +134,8 @@ def errors(*, not_found_response: OpenApiResponse | None = None, denied_response
 
 def postprocess_formats(result, generator, request, public):
     """A drf-spectacular hook: errors are documented as JSON only, a CSV body as text, every
-    operation that can answer CSV gets the `format` parameter and its 400, and a filter's
+    operation that can answer CSV gets the `format` parameter and its 400, every operation
+    its 429 and 503 with Retry-After, and a filter's
     choices include the blank that means no filter, a natural-key filter lists the keys it
     takes now, and free text says it holds no NUL."""
     key_patterns = {}
@@ -113,6 +152,8 @@ def postprocess_formats(result, generator, request, public):
             # a session alone it is a 403.
             if "403" in responses and "401" not in responses:
                 responses["401"] = responses["403"]
+            for code, response in RETRY_LATER_RESPONSES.items():
+                responses.setdefault(code, response)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(
         "ParameterError",

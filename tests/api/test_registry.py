@@ -117,13 +117,30 @@ def test_lists_page_by_limit_and_offset_and_keep_the_count(reader):
     )
 
 
-def test_a_limit_past_the_maximum_is_cut_to_it(reader):
-    assert len(reader.get("/api/v1/countries/?limit=5000").json()["results"]) == 31
+def test_a_limit_up_to_the_maximum_is_taken(reader):
+    assert len(reader.get("/api/v1/countries/?limit=1000").json()["results"]) == 31
+    assert len(reader.get("/api/v1/countries/?limit=0031").json()["results"]) == 31
+
+
+@pytest.mark.parametrize("limit", ["1001", "5000", "1" + "0" * 30])
+def test_a_limit_past_the_maximum_is_a_400_naming_the_range(reader, limit):
+    response = reader.get(f"/api/v1/countries/?limit={limit}")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "limit": [f'"{limit}" is not a whole number from 1 to 1000.']
+    }
 
 
 @pytest.mark.parametrize(
     ("query", "parameter"),
-    [("limit=abc", "limit"), ("limit=0", "limit"), ("limit=-3", "limit"), ("offset=x", "offset")],
+    [
+        ("limit=abc", "limit"),
+        ("limit=0", "limit"),
+        ("limit=-3", "limit"),
+        ("limit=1e3", "limit"),
+        ("offset=x", "offset"),
+    ],
 )
 def test_a_bad_limit_or_offset_is_a_400_naming_it(reader, query, parameter):
     response = reader.get(f"/api/v1/countries/?{query}")

@@ -5,8 +5,11 @@ exactly the values its documented pattern matches."""
 import csv
 import io
 import re
+from unittest import mock
 
 import pytest
+from django.db import OperationalError, connection
+from rest_framework.throttling import SimpleRateThrottle
 
 from nmg_registry.models import Country
 from tests import factories
@@ -185,3 +188,67 @@ def test_each_format_and_error_is_answered_as_the_schema_documents_it(
     assert response.status_code == status
     assert response["Content-Type"].split(";")[0] == content_type
     assert content_type in operation["responses"][str(status)]["content"]
+
+
+def test_every_operation_documents_429_and_503_as_json_with_retry_after(as_user, registry):
+    operations = [
+        (path, method, operation)
+        for path, methods in schema(as_user("staff"))["paths"].items()
+        for method, operation in methods.items()
+    ]
+
+    assert len(operations) >= 17
+    for path, method, operation in operations:
+        for code in ("429", "503"):
+            response = operation["responses"].get(code)
+            assert response is not None, f"{method.upper()} {path} does not document {code}"
+            assert list(response["content"]) == ["application/json"]
+            assert response["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Error"
+            }
+            assert response["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+def assert_answered_as_documented(response, documented: dict):
+    assert response["Content-Type"] == "application/json"
+    assert list(response.json()) == ["detail"]
+    assert int(response["Retry-After"]) > 0
+    assert "application/json" in documented["content"]
+    assert "Retry-After" in documented["headers"]
+
+
+def test_a_throttled_request_is_answered_as_the_schema_documents_it(as_user, registry, monkeypatch):
+    client = as_user("staff")
+    operation = schema(client)["paths"]["/api/v1/mirror-groups/"]["get"]
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1/min", "user": "1/min"})
+
+    client.get("/api/v1/mirror-groups/")
+    response = client.get("/api/v1/mirror-groups/")
+
+    assert response.status_code == 429
+    assert_answered_as_documented(response, operation["responses"]["429"])
+
+
+def test_a_request_while_the_database_is_away_is_answered_as_the_schema_documents_it(
+    as_user, registry
+):
+    client = as_user("staff")
+    client.raise_request_exception = False
+    operation = schema(client)["paths"]["/api/v1/mirror-groups/"]["get"]
+
+    with mock.patch.object(
+        connection, "ensure_connection", side_effect=OperationalError("connection refused")
+    ):
+        response = client.get("/api/v1/mirror-groups/")
+
+    assert response.status_code == 503
+    assert_answered_as_documented(response, operation["responses"]["503"])
+
+
+def test_limit_is_documented_from_1_to_1000_and_answered_so(as_user, registry):
+    client = as_user("staff")
+    limit = query_parameter(schema(client), "/api/v1/countries/", "limit")
+
+    assert (limit["minimum"], limit["maximum"]) == (1, 1000)
+    assert client.get("/api/v1/countries/?limit=1000").status_code == 200
+    assert client.get("/api/v1/countries/?limit=1001").status_code == 400

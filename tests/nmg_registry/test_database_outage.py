@@ -1,18 +1,23 @@
-"""With the database away (a closed port, an unknown database, a missing file) every page
-answers 503 with the site's own short page and the API a JSON `detail` with Retry-After;
-once the database is back the registry serves again, without a restart.
+"""With the database away (a closed port, an unknown database, a missing file, a server that
+takes connections but never answers) every page answers 503 with the site's own short page
+and the API a JSON `detail` with Retry-After; once the database is back the registry serves
+again, without a restart.
 
 The connection's settings are pointed at a database that is not there and back, within one
 test, as a database that restarts or a wrong DATABASE_URL would look to a running worker."""
 
 import json
 import socket
+import threading
 
+import dj_database_url
 import pytest
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db.utils import load_backend
 from django.test import Client
 
 from nmg_registry.services import create_api_token
+from nmg_registry.settings import postgresql_timeouts
 
 # Committed for real (the connection is closed and reopened); the reference data restored after.
 pytestmark = [
@@ -29,6 +34,49 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+class SilentServer:
+    """A local port that accepts TCP connections and never sends a byte: a database behind
+    a network partition, or a proxy whose queue is full, as a client sees it."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(50)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.accepted = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while not self.stopping.is_set():
+            try:
+                self.accepted.append(self.socket.accept()[0])
+            except TimeoutError:
+                continue
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join()
+        for accepted in self.accepted:
+            accepted.close()
+        self.socket.close()
+
+
+# What the test waits for a silent server, in seconds (psycopg waits at least 2).
+TEST_CONNECT_TIMEOUT = 1
+
+
+def silent_postgresql(port: int) -> dict:
+    """The settings of a PostgreSQL database at the silent port, with the registry's own
+    timeouts (settings.postgresql_timeouts), the connect timeout shortened for the test."""
+    database = dj_database_url.parse(f"postgres://registry@127.0.0.1:{port}/nmg_registry")
+    postgresql_timeouts(database, connect=TEST_CONNECT_TIMEOUT, statement=300)
+    database.update(TIME_ZONE=None, ATOMIC_REQUESTS=False, AUTOCOMMIT=True, TEST={})
+    return database
+
+
 class Database:
     """Sends the default connection away and brings it back."""
 
@@ -36,6 +84,25 @@ class Database:
         self.connection = connections[DEFAULT_DB_ALIAS]
         self.settings = dict(self.connection.settings_dict)
         self.kept = None
+        self.stand_in = None
+
+    def silent(self, server: SilentServer):
+        """Points the default connection at a server that never answers. On PostgreSQL the
+        test database's own connection goes there; on SQLite, which has no server to wait
+        for, a PostgreSQL connection with the registry's settings takes its place."""
+        connection = self.connection
+        if connection.vendor == "postgresql":
+            connection.close()
+            connection.settings_dict["HOST"] = "127.0.0.1"
+            connection.settings_dict["PORT"] = server.port
+            connection.settings_dict["OPTIONS"] = {
+                **self.settings["OPTIONS"],
+                "connect_timeout": TEST_CONNECT_TIMEOUT,
+            }
+            return
+        backend = load_backend("django.db.backends.postgresql")
+        self.stand_in = backend.DatabaseWrapper(silent_postgresql(server.port), DEFAULT_DB_ALIAS)
+        connections[DEFAULT_DB_ALIAS] = self.stand_in
 
     def away(self, how: str):
         connection = self.connection
@@ -55,6 +122,9 @@ class Database:
 
     def back(self):
         connection = self.connection
+        if self.stand_in is not None:
+            self.stand_in.close()
+            connections[DEFAULT_DB_ALIAS], self.stand_in = connection, None
         if connection.vendor == "sqlite":
             if self.kept is not None:
                 connection.connection, self.kept = self.kept, None
@@ -69,6 +139,13 @@ def database():
     switch = Database()
     yield switch
     switch.back()
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    yield server
+    server.stop()
 
 
 WAYS = ["closed port", "unknown database"]
@@ -114,6 +191,40 @@ def test_pages_answer_503_while_the_database_is_away_and_serve_once_it_is_back(c
     assert anonymous.get("/accounts/login/").status_code == 200
     assert viewer.get("/countries/ES/").status_code == 200
     assert anonymous.get("/healthz").status_code == 200
+
+
+def assert_unavailable_health(response):
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+def test_a_database_that_takes_connections_but_never_answers_is_a_quick_503(
+    cast, database, silent_server
+):
+    """Without a connect timeout every request would wait on the silent server (psycopg's
+    own default is 130 s) until gunicorn killed the worker with a bare 500."""
+    _, key = create_api_token(user=cast.viewer, name="Report")
+    viewer = browser(cast.viewer)
+    anonymous = browser()
+    database.silent(silent_server)
+
+    assert_unavailable_page(viewer.get("/countries/ES/"))
+    assert_unavailable_json(anonymous.get("/api/v1/countries/", HTTP_AUTHORIZATION=f"Token {key}"))
+    assert_unavailable_health(anonymous.get("/healthz"))
+    assert silent_server.accepted  # the requests did reach the server, and gave up on it
+
+    database.back()
+
+    assert viewer.get("/countries/ES/").status_code == 200
+    assert anonymous.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("how", WAYS)
+def test_healthz_answers_503_with_retry_after_like_every_other_503(database, how):
+    database.away(how)
+
+    assert_unavailable_health(browser().get("/healthz"))
 
 
 @pytest.mark.parametrize("how", WAYS)

@@ -46,6 +46,53 @@ def test_the_address_is_counted_in_any_letter_case_and_from_any_client(client, p
     assert len(mail.outbox) == 3
 
 
+# Spellings that Django's password reset matches with the account of rep-es@example.org
+# (NFKC and case folding) or that name the same inbox: LATIN SMALL LETTER LONG S (U+017F,
+# which PostgreSQL's UPPER() also makes S) and a domain in FULLWIDTH LATIN letters.
+LOOK_ALIKES = [
+    "rep-e\u017f@example.org",
+    "REP-E\u017f@EXAMPLE.ORG",
+    "rep-es@\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.\uff4f\uff52\uff47",
+    "Rep-E\u017f@\uff25xample.org",
+]
+
+
+@pytest.mark.parametrize("look_alike", LOOK_ALIKES)
+def test_look_alike_spellings_of_an_address_share_its_count(client, db, look_alike):
+    representative = UserFactory(username="rep-es", email="rep-es@example.org")
+    for n in range(3):
+        assert_check_your_mail(request_reset(client, look_alike, REMOTE_ADDR=f"192.0.2.{n}"))
+    sent_to_look_alikes = len(mail.outbox)
+
+    for email in ["rep-es@example.org", "REP-ES@example.org", look_alike]:
+        assert_check_your_mail(request_reset(client, email, REMOTE_ADDR="198.51.100.7"))
+
+    # The three look-alike requests spent the address's three mails an hour, whether or not
+    # the database matched them with the account (PostgreSQL does, SQLite's LIKE does not).
+    assert len(mail.outbox) == sent_to_look_alikes <= 3
+    assert {tuple(message.to) for message in mail.outbox} <= {(representative.email,)}
+
+
+def test_mails_to_one_inbox_stop_at_three_however_the_address_is_written(client, db):
+    UserFactory(username="rep-es", email="rep-es@example.org")
+    addresses = ["rep-es@example.org"] * 3 + LOOK_ALIKES * 3
+
+    for n, email in enumerate(addresses):
+        request_reset(client, email, REMOTE_ADDR=f"192.0.2.{n}")
+
+    assert [message.to for message in mail.outbox] == [["rep-es@example.org"]] * 3
+
+
+def test_an_account_gets_no_more_mails_under_a_new_address(client, person):
+    for _ in range(3):
+        request_reset(client, EMAIL)
+    person.email = "maria.lopez@example.net"
+    person.save()
+
+    assert_check_your_mail(request_reset(client, "maria.lopez@example.net"))
+    assert len(mail.outbox) == 3
+
+
 def test_one_client_gets_twenty_mails_an_hour_whatever_the_addresses(client, db):
     people = [UserFactory(email=f"person{n}@example.org") for n in range(25)]
 

@@ -1,5 +1,6 @@
 """Settings come from the environment; production settings pass Django's deploy check."""
 
+import json
 import os
 import subprocess
 import sys
@@ -49,3 +50,58 @@ def test_a_malformed_boolean_names_the_variable(value):
 
     assert result.returncode != 0
     assert f"DJANGO_DEBUG must be true or false, not '{value}'" in result.stderr
+
+
+DATABASE_OPTIONS = (
+    "from django.conf import settings; import json; "
+    "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {}), sort_keys=True))"
+)
+POSTGRESQL_URL = "postgres://registry@db.example.org:5432/nmg_registry"
+
+
+def database_options(**env) -> dict:
+    result = manage("shell", "-c", DATABASE_OPTIONS, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_postgresql_connections_wait_5_seconds_to_connect_and_300_per_statement_by_default():
+    assert database_options(DATABASE_URL=POSTGRESQL_URL) == {
+        "connect_timeout": 5,
+        "options": "-c statement_timeout=300000",
+    }
+
+
+def test_the_database_timeouts_come_from_the_environment():
+    chosen = database_options(
+        DATABASE_URL=POSTGRESQL_URL, DATABASE_CONNECT_TIMEOUT="2", DATABASE_STATEMENT_TIMEOUT="900"
+    )
+    off = database_options(
+        DATABASE_URL=POSTGRESQL_URL, DATABASE_CONNECT_TIMEOUT="0", DATABASE_STATEMENT_TIMEOUT="0"
+    )
+    in_the_url = database_options(
+        DATABASE_URL=f"{POSTGRESQL_URL}?connect_timeout=10&options=-c%20search_path%3Dnmg"
+    )
+
+    assert chosen == {"connect_timeout": 2, "options": "-c statement_timeout=900000"}
+    assert off == {}
+    assert in_the_url == {
+        "connect_timeout": 10,
+        "options": "-c search_path=nmg -c statement_timeout=300000",
+    }
+
+
+def test_sqlite_is_given_no_postgresql_timeout():
+    """SQLite's driver would refuse an option it does not know (connect_timeout)."""
+    sqlite_url = "sqlite:////tmp/nmg-registry-settings-test.sqlite3"
+
+    assert database_options(DATABASE_URL=sqlite_url, DATABASE_CONNECT_TIMEOUT="5") == {}
+
+
+@pytest.mark.parametrize("name", ["DATABASE_CONNECT_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT"])
+@pytest.mark.parametrize("value", ["-1", "soon"])
+def test_a_malformed_database_timeout_names_the_variable(name, value):
+    result = manage("check", **{name: value})
+
+    assert result.returncode != 0
+    assert name in result.stderr

@@ -26,6 +26,7 @@ def test_healthz_answers_503_when_the_database_does_not(client):
         response = client.get("/healthz")
 
     assert response.status_code == 503
+    assert response["Retry-After"] == "30"
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
 
 
