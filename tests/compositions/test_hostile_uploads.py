@@ -249,6 +249,22 @@ def responses_file(survey: Survey, answer: str, *, prolog: str = "") -> tuple[st
     return "responses.csv", content.encode()
 
 
+def import_survey_by_command_and_admin(client, staff, survey, tmp_path, filename, content):
+    """The file through `import_survey` (which must exit) and the admin's import screen:
+    the command's exit, its error output and the admin's page."""
+    path = tmp_path / filename
+    path.write_bytes(content)
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_survey", survey.slug, str(path), stdout=io.StringIO(), stderr=err)
+    client.force_login(staff)
+    response = client.post(
+        admin_url(Response, "import"),
+        {"survey": survey.pk, "file": SimpleUploadedFile(filename, content)},
+    )
+    return exit_.value, err, response
+
+
 @pytest.mark.parametrize(
     ("answer", "prolog", "message"),
     [
@@ -272,20 +288,13 @@ def test_a_hostile_responses_file_is_refused_by_the_survey_command_and_the_admin
 ):
     survey = Survey.objects.get(slug="nmg-survey-2020")
     filename, content = responses_file(survey, answer, prolog=prolog)
-    path = tmp_path / filename
-    path.write_bytes(content)
     before = stored()
-    err = io.StringIO()
 
-    with pytest.raises(SystemExit) as exit_:
-        call_command("import_survey", survey.slug, str(path), stdout=io.StringIO(), stderr=err)
-    client.force_login(cast.staff)
-    response = client.post(
-        admin_url(Response, "import"),
-        {"survey": survey.pk, "file": SimpleUploadedFile(filename, content)},
+    exit_, err, response = import_survey_by_command_and_admin(
+        client, cast.staff, survey, tmp_path, filename, content
     )
 
-    assert exit_.value.code == 1
+    assert exit_.code == 1
     assert message in err.getvalue() and "Traceback" not in err.getvalue()
     assert response.status_code == 200 and message in page_text(response)
     assert stored() == before
@@ -392,21 +401,14 @@ def test_the_survey_doors_list_the_first_errors_and_say_there_are_more(client, c
     content = ("country," + ",".join(codes) + "\n").encode() + b"".join(
         f"Q{i}\n".encode() for i in range(2_000)
     )
-    path = tmp_path / "responses.csv"
-    path.write_bytes(content)
     before = stored()
-    err = io.StringIO()
 
-    with pytest.raises(SystemExit) as exit_:
-        call_command("import_survey", survey.slug, str(path), stdout=io.StringIO(), stderr=err)
-    client.force_login(cast.staff)
-    response = client.post(
-        admin_url(Response, "import"),
-        {"survey": survey.pk, "file": SimpleUploadedFile("responses.csv", content)},
+    exit_, err, response = import_survey_by_command_and_admin(
+        client, cast.staff, survey, tmp_path, "responses.csv", content
     )
 
     lines = err.getvalue().splitlines()
-    assert exit_.value.code == 1
+    assert exit_.code == 1
     assert lines[-2:] == [
         MORE_ERRORS,
         f"more than {limits.MAX_ERRORS} errors; nothing was written.",
