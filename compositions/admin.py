@@ -6,10 +6,19 @@ from django.db.models import Count
 from django.urls import reverse
 
 from compositions.models import Expert, Membership
+from compositions.services.experts import (
+    EXPERT_FORM_FIELDS,
+    SeatInput,
+    create_expert,
+    remove_expert,
+    update_expert,
+)
 from compositions.services.file_import import import_composition
 from nmg_registry import permissions
 from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
+from nmg_registry.admin_writes import ServiceWritesAdmin
+from nmg_registry.concurrency import version_of
 from nmg_registry.models import MirrorGroup, PendingImport
 
 
@@ -43,6 +52,30 @@ class MembershipInline(PolicyInline, admin.TabularInline):
         return formset
 
 
+def seat_of(form, row=None) -> SeatInput:
+    """A seat form's values as the expert services take them."""
+    values = form.cleaned_data
+    return SeatInput(
+        working_group=values.get("working_group"),
+        mirror_group=values.get("mirror_group"),
+        role=values.get("role"),
+        pk=form.instance.pk,
+        row=row,
+    )
+
+
+def seats_of(formsets) -> tuple[list[SeatInput], list[int]]:
+    """The seats of the inline rows, and the stored seats whose rows are marked for removal."""
+    seats, removed = [], []
+    for formset in formsets:
+        for row, form in enumerate(formset.forms):
+            if form.instance.pk and formset.can_delete and formset._should_delete_form(form):
+                removed.append(form.instance.pk)
+            elif form.instance.pk or form.has_changed():
+                seats.append(seat_of(form, row))
+    return seats, removed
+
+
 class PersonalDataPermissions:
     """Experts and their seats: read by whoever may read the country's experts, changed by
     whoever may edit them (staff and the country's representatives)."""
@@ -61,7 +94,12 @@ class PersonalDataPermissions:
 
 
 @admin.register(Expert)
-class ExpertAdmin(SpreadsheetImportAdminMixin, PersonalDataPermissions, PolicyHistoryAdmin):
+class ExpertAdmin(
+    SpreadsheetImportAdminMixin, ServiceWritesAdmin, PersonalDataPermissions, PolicyHistoryAdmin
+):
+    """Saved and removed with their seats by the experts page's services; an expert stays in
+    their country."""
+
     country_lookup = "country"
     import_kind = PendingImport.Kind.COMPOSITION
     import_title = "Import composition"
@@ -110,13 +148,42 @@ class ExpertAdmin(SpreadsheetImportAdminMixin, PersonalDataPermissions, PolicyHi
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(membership_count=Count("memberships"))
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else tuple(dict.fromkeys((*readonly, "country")))
+
+    def write(self, request, form, formsets, change):
+        values = {
+            name: form.cleaned_data[name]
+            for name in (*EXPERT_FORM_FIELDS, "stakeholder_type")
+            if name in form.cleaned_data
+        }
+        if not change:
+            country = form.cleaned_data["country"]
+            return create_expert(user=request.user, country=country, values=values)
+        seats, removed = seats_of(formsets)
+        return update_expert(
+            user=request.user,
+            expert=form.instance,
+            version=self.version_shown(form),
+            values=values,
+            seats=seats,
+            removed_seat_ids=removed,
+        )
+
+    def remove(self, request, obj) -> None:
+        remove_expert(user=request.user, expert=obj, version=version_of(obj))
+
     @admin.display(description="memberships", ordering="membership_count")
     def membership_count(self, expert):
         return expert.membership_count
 
 
 @admin.register(Membership)
-class MembershipAdmin(PersonalDataPermissions, PolicyHistoryAdmin):
+class MembershipAdmin(ServiceWritesAdmin, PersonalDataPermissions, PolicyHistoryAdmin):
+    """A seat is part of its expert: saved and removed by the expert's service, which checks
+    it against the expert's other seats and gives the expert a new version."""
+
     country_lookup = "expert__country"
     list_display = ("expert", "expert__country", "working_group", "mirror_group", "role")
     list_filter = ("role", "working_group", ("expert__country", OwnCountries))
@@ -127,3 +194,27 @@ class MembershipAdmin(PersonalDataPermissions, PolicyHistoryAdmin):
 
     def visible_to(self, user, queryset):
         return permissions.memberships_visible_to(user, queryset)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else tuple(dict.fromkeys((*readonly, "expert")))
+
+    def write(self, request, form, formsets, change):
+        expert = form.cleaned_data["expert"] if not change else form.instance.expert
+        seat = seat_of(form)
+        update_expert(
+            user=request.user, expert=expert, version=version_of(expert), values={}, seats=[seat]
+        )
+        return Membership.objects.get(
+            expert=expert, working_group=seat.working_group, mirror_group=seat.mirror_group
+        )
+
+    def remove(self, request, obj) -> None:
+        expert = obj.expert
+        update_expert(
+            user=request.user,
+            expert=expert,
+            version=version_of(expert),
+            values={},
+            removed_seat_ids=[obj.pk],
+        )

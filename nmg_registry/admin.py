@@ -19,7 +19,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import is_historic
 
 from nmg_registry import permissions, services
-from nmg_registry.concurrency import is_versioned, versioned_model_form
+from nmg_registry.admin_writes import ServiceWritesAdmin
+from nmg_registry.concurrency import is_versioned, version_of, versioned_model_form
 from nmg_registry.models import (
     ApiToken,
     Country,
@@ -405,9 +406,17 @@ class RepresentativeInline(PolicyInline, admin.TabularInline):
         return super().get_queryset(request).select_related("user", "country")
 
 
+# The fields of a country's record that its representatives keep, as on its record page.
+COUNTRY_RECORD_FIELDS = ("health_genomics_plan_url", "national_roadmap_url", "notes")
+
+
 @admin.register(Country)
-class CountryAdmin(PolicyHistoryAdmin):
-    """Representatives keep their own country's record; staff add countries and set the facts."""
+class CountryAdmin(ServiceWritesAdmin, PolicyHistoryAdmin):
+    """Representatives keep their own country's record; staff add countries and set the facts.
+
+    The record (plan and roadmap links, notes) is saved by the record page's service; the
+    facts, staff's alone, are saved with it. The representatives' inline is staff's.
+    """
 
     country_lookup = "pk"
     list_display = (
@@ -426,7 +435,18 @@ class CountryAdmin(PolicyHistoryAdmin):
     ordering = ("code",)
     inlines = (RepresentativeInline,)
     view_on_site = False
-    staff_only_fields = ("code", "iso_code", "name", "participation", "signed_on", "signing_note")
+    staff_only_fields = (
+        "code",
+        "iso_code",
+        "name",
+        "participation",
+        "signed_on",
+        "signing_note",
+        "health_system",
+        "population_millions",
+    )
+    # The service keeps the record; the names and codes, which staff set, are the form's.
+    service_checks_uniqueness = False
 
     @admin.display(description="signed", ordering="signed_on")
     def signed(self, country):
@@ -437,6 +457,33 @@ class CountryAdmin(PolicyHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return self.for_country(request, obj, permissions.can_edit_country)
+
+    def saved_by_django(self, formset) -> bool:
+        return True  # appointing representatives is staff's, with no rule beyond the policy
+
+    def write(self, request, form, formsets, change):
+        country = form.instance
+        if not change:
+            country.save()  # a new country is staff's reference data: no service
+            return country
+        record = {name: getattr(country, name) for name in COUNTRY_RECORD_FIELDS}
+        saved = services.update_country_record(
+            user=request.user, country=country, version=self.version_shown(form), roles={}, **record
+        )
+        facts = [
+            field.name
+            for field in self.opts.concrete_fields
+            if field.name in form.changed_data and field.name not in COUNTRY_RECORD_FIELDS
+        ]
+        if facts:
+            for name in facts:
+                setattr(saved, name, getattr(country, name))
+            saved._history_user = request.user
+            saved.save()
+        return saved
+
+    def remove(self, request, obj) -> None:
+        obj.delete()  # staff's alone, and refused by the database while records point at it
 
 
 @admin.register(WorkingGroup)
@@ -457,8 +504,11 @@ class StakeholderTypeAdmin(PolicyModelAdmin):
 
 
 @admin.register(MirrorGroup)
-class MirrorGroupAdmin(PolicyHistoryAdmin):
-    """A country's representatives add and edit its groups; staff edit every country's."""
+class MirrorGroupAdmin(ServiceWritesAdmin, PolicyHistoryAdmin):
+    """A country's representatives add and edit its groups; staff edit every country's.
+
+    Saved and removed by the country pages' services; a group stays in its country.
+    """
 
     country_lookup = "country"
     list_display = ("name", "country", "kind", "working_group", "established_on", "member_count")
@@ -485,6 +535,25 @@ class MirrorGroupAdmin(PolicyHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self.for_country(request, obj, permissions.can_edit_country)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else tuple(dict.fromkeys((*readonly, "country")))
+
+    def write(self, request, form, formsets, change):
+        values = {name: form.cleaned_data.get(name) for name in services.MIRROR_GROUP_FIELDS}
+        if not change:
+            country = form.cleaned_data["country"]
+            return services.create_mirror_group(user=request.user, country=country, **values)
+        return services.update_mirror_group(
+            user=request.user, group=form.instance, version=self.version_shown(form), **values
+        )
+
+    def remove(self, request, obj) -> None:
+        # The admin's confirmation lists the memberships that go with the group.
+        services.remove_mirror_group(
+            user=request.user, group=obj, version=version_of(obj), seats=obj.memberships.count()
+        )
 
 
 @admin.register(Representative)

@@ -15,11 +15,19 @@ from django.utils.text import Truncator
 from nmg_registry import permissions
 from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline, PolicyModelAdmin
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
+from nmg_registry.admin_writes import ServiceWritesAdmin
+from nmg_registry.concurrency import version_of
 from nmg_registry.models import PendingImport
 from nmg_registry.tabular import ImportFailed, RowError
 from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
 from surveys.selectors import RoundProgress, round_status
-from surveys.services import close_round, import_survey, open_round, send_round_reminders
+from surveys.services import (
+    close_round,
+    import_survey,
+    open_round,
+    save_response,
+    send_round_reminders,
+)
 
 
 def limit_to_round(form_class, survey_id):
@@ -38,12 +46,39 @@ def limit_to_round(form_class, survey_id):
         )
 
 
-def touch_responses(request, response_ids) -> None:
-    """Give the responses a new version (their `updated_at`) after a change to their answers,
-    saved with its history row, so a conflict names who made the change."""
-    for response in Response.objects.filter(pk__in=response_ids):
-        response._history_user = request.user
-        response.save(update_fields=["updated_at"])
+def answer_value(answer) -> str:
+    """An answer as the answering service takes it: its option's value, else its text."""
+    return answer.option.value if answer.option_id else answer.text
+
+
+def stored_answers(response) -> dict[str, str]:
+    """The response's answers by question code, as they are stored."""
+    answers = response.answers.select_related("question", "option")
+    return {answer.question.code: answer_value(answer) for answer in answers}
+
+
+def inline_answers(formsets) -> dict[str, str]:
+    """The answers of the inline rows by question code; a row marked for removal is left out,
+    so the service removes its answer."""
+    answers = {}
+    for formset in formsets:
+        for form in formset.forms:
+            if formset._should_delete_form(form) or not (form.instance.pk or form.has_changed()):
+                continue
+            answers[form.cleaned_data["question"].code] = answer_value(form.instance)
+    return answers
+
+
+def answer_as(*, user, response, answers, version=None):
+    """Save the response's answers through the answering service, keeping its status."""
+    return save_response(
+        user=user,
+        survey=response.survey,
+        country=response.country,
+        answers=answers,
+        version=version_of(response) if version is None else version,
+        submit=False,
+    )
 
 
 class QuestionInline(PolicyInline, admin.TabularInline):
@@ -298,7 +333,7 @@ class ResponsesUploadForm(SpreadsheetUploadForm):
 
 
 @admin.register(Response)
-class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
+class ResponseAdmin(SpreadsheetImportAdminMixin, ServiceWritesAdmin, PolicyHistoryAdmin):
     """Answers of open rounds for representatives; staff also import whole rounds."""
 
     import_kind = PendingImport.Kind.SURVEY
@@ -306,7 +341,10 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
     import_form_class = ResponsesUploadForm
     """Staff start and delete responses; representatives edit their own in open rounds.
 
-    Submitting goes through the survey pages, so the status fields are staff-only here.
+    Answers are saved by the answer page's service, with its checks (the round open, the
+    country invited, each answer one the question takes, the response's version).
+    Submitting goes through the survey pages: the status fields are set when staff start a
+    response, and read-only after.
     """
 
     country_lookup = "country"
@@ -331,6 +369,33 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
 
     def visible_to(self, user, queryset):
         return permissions.responses_visible_to(user, queryset)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is None:
+            return readonly
+        return tuple(dict.fromkeys((*readonly, *self.staff_only_fields)))
+
+    def write(self, request, form, formsets, change):
+        response = form.instance
+        if change:
+            return answer_as(
+                user=request.user,
+                response=response,
+                answers=inline_answers(formsets),
+                version=self.version_shown(form),
+            )
+        return save_response(
+            user=request.user,
+            survey=response.survey,
+            country=response.country,
+            answers={},
+            version="",
+            submit=response.status == Response.Status.SUBMITTED,
+        )
+
+    def remove(self, request, obj) -> None:
+        obj.delete()  # staff's, with no rule beyond the policy
 
     def import_options(self, form):
         return {"survey": form.cleaned_data["survey"].slug}
@@ -392,7 +457,7 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(PolicyHistoryAdmin):
+class AnswerAdmin(ServiceWritesAdmin, PolicyHistoryAdmin):
     """Answers are part of their response: the response's permissions decide.
 
     Staff add answers here; representatives edit them in their response's page.
@@ -409,23 +474,20 @@ class AnswerAdmin(PolicyHistoryAdmin):
     def visible_to(self, user, queryset):
         return permissions.answers_visible_to(user, queryset)
 
-    # An answer is part of its response, whose version the answer form carries: changing
-    # an answer here gives the response a new version, so a form opened before refuses to
-    # save over the correction.
+    # An answer is part of its response, whose version the answer form carries: the
+    # answering service saves the response with the answer changed, giving it a new
+    # version, so a form opened before refuses to save over the correction.
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        touch_responses(request, [obj.response_id])
+    def write(self, request, form, formsets, change):
+        answer = form.instance
+        answers = stored_answers(answer.response) | {answer.question.code: answer_value(answer)}
+        response = answer_as(user=request.user, response=answer.response, answers=answers)
+        return response.answers.get(question=answer.question)
 
-    def delete_model(self, request, obj):
-        response_id = obj.response_id
-        super().delete_model(request, obj)
-        touch_responses(request, [response_id])
-
-    def delete_queryset(self, request, queryset):
-        response_ids = set(queryset.values_list("response_id", flat=True))
-        super().delete_queryset(request, queryset)
-        touch_responses(request, response_ids)
+    def remove(self, request, obj) -> None:
+        answers = stored_answers(obj.response)
+        answers.pop(obj.question.code, None)
+        answer_as(user=request.user, response=obj.response, answers=answers)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
