@@ -50,15 +50,27 @@ def through_service():
 
 
 def checked_by_service(form_class):
-    """`form_class` leaving the uniqueness rules to the service, which words them as the
-    site's pages do (Django's form would say them first, in its own words)."""
+    """`form_class` leaving the record's constraints (unique and check) to the service,
+    which words them as the site's pages do; Django's form would say them first, in the
+    words of the database's constraints."""
 
     class ServiceCheckedForm(form_class):
+        def _post_clean(self):
+            self.instance.validate_constraints = skip_constraints
+            try:
+                super()._post_clean()
+            finally:
+                del self.instance.validate_constraints
+
         def validate_unique(self):
             pass
 
     ServiceCheckedForm.__name__ = form_class.__name__
     return ServiceCheckedForm
+
+
+def skip_constraints(exclude=None) -> None:
+    """Stands in for the model's constraint check in a form whose service checks them."""
 
 
 def with_refusal(form_class, error: ValidationError):
