@@ -435,16 +435,9 @@ class CountryAdmin(ServiceWritesAdmin, PolicyHistoryAdmin):
     ordering = ("code",)
     inlines = (RepresentativeInline,)
     view_on_site = False
-    staff_only_fields = (
-        "code",
-        "iso_code",
-        "name",
-        "participation",
-        "signed_on",
-        "signing_note",
-        "health_system",
-        "population_millions",
-    )
+    identity = ("code", "iso_code", "name", "participation", "signed_on", "signing_note")
+    # As on the record page, a representative keeps the record's links and notes alone.
+    staff_only_fields = (*identity, "health_system", "population_millions")
     # The service keeps the record; the names and codes, which staff set, are the form's.
     service_checks_uniqueness = False
 
