@@ -38,6 +38,10 @@ UNKNOWN_ROUND = OpenApiResponse(
     ],
 )
 
+# What a read of the aggregates may answer instead, and one of a named round.
+REFUSALS = {403: DENIED}
+ROUND_REFUSALS = {**REFUSALS, 404: UNKNOWN_ROUND}
+
 
 def survey_or_404(user, slug: str) -> Survey:
     """The round if the user may see it; a draft is, to anyone but staff, an unknown round."""
@@ -73,7 +77,7 @@ class SurveySummaryView(AggregateView):
         tags=TAGS,
         parameters=[slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")],
         body=serializers.SurveySummarySerializer,
-        refusals={403: DENIED, 404: UNKNOWN_ROUND},
+        refusals=ROUND_REFUSALS,
         examples={
             "Two respondents, one of them skipping the stage": {
                 "survey": "nmg-survey-2020",
@@ -129,7 +133,7 @@ class CompositionSummaryView(AggregateView):
         ),
         tags=TAGS,
         body=serializers.CompositionSummarySerializer,
-        refusals={403: DENIED},
+        refusals=REFUSALS,
         examples={
             "One country": {
                 "countries_submitted": ["CY"],
@@ -194,7 +198,7 @@ class TargetListView(AggregateView):
         ),
         tags=TAGS,
         body=serializers.TargetProgressSerializer(many=True),
-        refusals={403: DENIED},
+        refusals=REFUSALS,
         examples={
             "The operational-NMG target on the 2020 round": [
                 {
@@ -244,7 +248,7 @@ class ConfigurationModelListView(AggregateView):
         ),
         tags=TAGS,
         body=serializers.ConfigurationModelsSerializer,
-        refusals={403: DENIED},
+        refusals=REFUSALS,
         examples={
             "One country per model": {
                 "countries": [
@@ -314,7 +318,7 @@ class RoundComparisonView(AggregateView):
             slug_parameter("after", "The later round's slug."),
         ],
         body=serializers.RoundComparisonSerializer,
-        refusals={403: DENIED, 404: UNKNOWN_ROUND},
+        refusals=ROUND_REFUSALS,
         examples={
             "Spain became operational": {
                 "before": "nmg-survey-2020",
