@@ -1,6 +1,6 @@
 """The assessment as JSON: each view checks access, calls one selector, serializes it."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
+from nmg_registry.api import schema
 from surveys.models import Survey
 from surveys.selectors import visible_round
 
@@ -37,6 +38,10 @@ UNKNOWN_ROUND = OpenApiResponse(
     ],
 )
 
+# What a read of the aggregates may answer instead, and one of a named round.
+REFUSALS = {403: DENIED}
+ROUND_REFUSALS = {**REFUSALS, 404: UNKNOWN_ROUND}
+
 
 def survey_or_404(user, slug: str) -> Survey:
     """The round if the user may see it; a draft is, to anyone but staff, an unknown round."""
@@ -61,55 +66,52 @@ class SurveySummaryView(AggregateView):
     serializer_class = serializers.SurveySummarySerializer  # the CSV's columns
     csv_explode = "questions.options"  # one row per option; text questions one row
 
-    @extend_schema(
-        operation_id="survey_summary",
-        summary="Survey round summary (deliverable section 5.1)",
-        description=(
+    @schema.read_operation(
+        "survey_summary",
+        "Survey round summary (deliverable section 5.1)",
+        (
             "Per question of the round, how many countries answered and each option's count "
             "and share (count / answered, rounded to 4 places), over submitted responses "
             "only. Options are listed with zero counts; text questions have none."
         ),
         tags=TAGS,
         parameters=[slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")],
-        responses={200: serializers.SurveySummarySerializer, 403: DENIED, 404: UNKNOWN_ROUND},
-        examples=[
-            OpenApiExample(
-                "Two respondents, one of them skipping the stage",
-                response_only=True,
-                value={
-                    "survey": "nmg-survey-2020",
-                    "title": "National Mirror Groups survey 2020",
-                    "invited": 3,
-                    "respondents": 2,
-                    "respondent_countries": ["ES", "UK"],
-                    "non_respondent_countries": ["IT"],
-                    "questions": [
-                        {
-                            "code": "nmg_stage",
-                            "section": "functioning",
-                            "text": "At what stage is the establishment of your NMG?",
-                            "kind": "choice",
-                            "answered": 1,
-                            "not_answered": ["UK"],
-                            "options": [
-                                {
-                                    "value": "planning",
-                                    "label": "Planning/preparing",
-                                    "count": 0,
-                                    "share": 0.0,
-                                },
-                                {
-                                    "value": "operational",
-                                    "label": "Operational",
-                                    "count": 1,
-                                    "share": 1.0,
-                                },
-                            ],
-                        }
-                    ],
-                },
-            )
-        ],
+        body=serializers.SurveySummarySerializer,
+        refusals=ROUND_REFUSALS,
+        examples={
+            "Two respondents, one of them skipping the stage": {
+                "survey": "nmg-survey-2020",
+                "title": "National Mirror Groups survey 2020",
+                "invited": 3,
+                "respondents": 2,
+                "respondent_countries": ["ES", "UK"],
+                "non_respondent_countries": ["IT"],
+                "questions": [
+                    {
+                        "code": "nmg_stage",
+                        "section": "functioning",
+                        "text": "At what stage is the establishment of your NMG?",
+                        "kind": "choice",
+                        "answered": 1,
+                        "not_answered": ["UK"],
+                        "options": [
+                            {
+                                "value": "planning",
+                                "label": "Planning/preparing",
+                                "count": 0,
+                                "share": 0.0,
+                            },
+                            {
+                                "value": "operational",
+                                "label": "Operational",
+                                "count": 1,
+                                "share": 1.0,
+                            },
+                        ],
+                    }
+                ],
+            }
+        },
     )
     def get(self, request, slug):
         summary = selectors.survey_summary(survey=survey_or_404(request.user, slug))
@@ -120,63 +122,60 @@ class CompositionSummaryView(AggregateView):
     serializer_class = serializers.CompositionSummarySerializer  # the CSV's columns
     csv_root = "countries"  # one row per country
 
-    @extend_schema(
-        operation_id="composition_summary",
-        summary="Composition summary (deliverable section 5.2)",
-        description=(
+    @schema.read_operation(
+        "composition_summary",
+        "Composition summary (deliverable section 5.2)",
+        (
             "Per country that sent its composition: experts (each once), seats, working "
             "groups covered, experts by stakeholder type (shares over the experts whose type "
             "is known) and gender; and the countries covering every active working group or "
             "all ten stakeholder types. Counts only: no personal data."
         ),
         tags=TAGS,
-        responses={200: serializers.CompositionSummarySerializer, 403: DENIED},
-        examples=[
-            OpenApiExample(
-                "One country",
-                response_only=True,
-                value={
-                    "countries_submitted": ["CY"],
-                    "countries_with_all_working_groups": [],
-                    "countries_with_all_stakeholder_types": [],
-                    "countries_by_stakeholder_type": {
-                        "research-university": ["CY"],
-                        "clinical-communities": [],
-                    },
-                    "size_distribution": [
-                        {"label": "1-9", "minimum": 1, "maximum": 9, "countries": ["CY"]},
-                        {"label": "101+", "minimum": 101, "maximum": None, "countries": []},
-                    ],
-                    "countries": [
-                        {
-                            "country": "CY",
-                            "experts": 1,
-                            "memberships": 1,
-                            "working_groups": [1],
-                            "covers_all_working_groups": False,
-                            "working_group_info_missing": False,
-                            "stakeholder_counts": {
-                                "research-university": 1,
-                                "clinical-communities": 0,
-                            },
-                            "stakeholder_shares": {
-                                "research-university": 1.0,
-                                "clinical-communities": 0.0,
-                            },
-                            "most_represented": ["research-university"],
-                            "stakeholder_info_missing": False,
-                            "gender": {
-                                "female": 1,
-                                "male": 0,
-                                "other": 0,
-                                "undisclosed": 0,
-                                "unknown": 0,
-                            },
-                        }
-                    ],
+        body=serializers.CompositionSummarySerializer,
+        refusals=REFUSALS,
+        examples={
+            "One country": {
+                "countries_submitted": ["CY"],
+                "countries_with_all_working_groups": [],
+                "countries_with_all_stakeholder_types": [],
+                "countries_by_stakeholder_type": {
+                    "research-university": ["CY"],
+                    "clinical-communities": [],
                 },
-            )
-        ],
+                "size_distribution": [
+                    {"label": "1-9", "minimum": 1, "maximum": 9, "countries": ["CY"]},
+                    {"label": "101+", "minimum": 101, "maximum": None, "countries": []},
+                ],
+                "countries": [
+                    {
+                        "country": "CY",
+                        "experts": 1,
+                        "memberships": 1,
+                        "working_groups": [1],
+                        "covers_all_working_groups": False,
+                        "working_group_info_missing": False,
+                        "stakeholder_counts": {
+                            "research-university": 1,
+                            "clinical-communities": 0,
+                        },
+                        "stakeholder_shares": {
+                            "research-university": 1.0,
+                            "clinical-communities": 0.0,
+                        },
+                        "most_represented": ["research-university"],
+                        "stakeholder_info_missing": False,
+                        "gender": {
+                            "female": 1,
+                            "male": 0,
+                            "other": 0,
+                            "undisclosed": 0,
+                            "unknown": 0,
+                        },
+                    }
+                ],
+            }
+        },
     )
     def get(self, request):
         summary = selectors.composition_summary()
@@ -187,10 +186,10 @@ class TargetListView(AggregateView):
     serializer_class = serializers.TargetProgressSerializer  # the CSV's columns
     csv_explode = "rounds"  # one row per target and round
 
-    @extend_schema(
-        operation_id="target_list",
-        summary="Roadmap targets measured on every round (deliverable section 7)",
-        description=(
+    @schema.read_operation(
+        "target_list",
+        "Roadmap targets measured on every round (deliverable section 7)",
+        (
             "Each roadmap target with its measurement on every open or closed round that asks "
             "its question (never on a draft): "
             "the share of the countries that answered and of those invited giving one of the "
@@ -198,38 +197,35 @@ class TargetListView(AggregateView):
             "threshold."
         ),
         tags=TAGS,
-        responses={200: serializers.TargetProgressSerializer(many=True), 403: DENIED},
-        examples=[
-            OpenApiExample(
-                "The operational-NMG target on the 2020 round",
-                response_only=True,
-                value=[
-                    {
-                        "slug": "operational-nmgs-2021",
-                        "name": "At least 75% of countries have an operational NMG",
-                        "description": "Roadmap target: at least 75% of the countries have "
-                        "their NMG operational by the end of 2021.",
-                        "question_code": "nmg_stage",
-                        "answer_values": ["operational"],
-                        "threshold": 0.75,
-                        "due_on": "2021-12-31",
-                        "rounds": [
-                            {
-                                "survey": "nmg-survey-2020",
-                                "title": "National Mirror Groups survey 2020",
-                                "opens_on": "2020-10-01",
-                                "invited": 24,
-                                "answered": 18,
-                                "count": 4,
-                                "share_of_answered": 0.2222,
-                                "share_of_invited": 0.1667,
-                                "met": False,
-                            }
-                        ],
-                    }
-                ],
-            )
-        ],
+        body=serializers.TargetProgressSerializer(many=True),
+        refusals=REFUSALS,
+        examples={
+            "The operational-NMG target on the 2020 round": [
+                {
+                    "slug": "operational-nmgs-2021",
+                    "name": "At least 75% of countries have an operational NMG",
+                    "description": "Roadmap target: at least 75% of the countries have "
+                    "their NMG operational by the end of 2021.",
+                    "question_code": "nmg_stage",
+                    "answer_values": ["operational"],
+                    "threshold": 0.75,
+                    "due_on": "2021-12-31",
+                    "rounds": [
+                        {
+                            "survey": "nmg-survey-2020",
+                            "title": "National Mirror Groups survey 2020",
+                            "opens_on": "2020-10-01",
+                            "invited": 24,
+                            "answered": 18,
+                            "count": 4,
+                            "share_of_answered": 0.2222,
+                            "share_of_invited": 0.1667,
+                            "met": False,
+                        }
+                    ],
+                }
+            ]
+        },
     )
     def get(self, request):
         targets = selectors.targets_progress()
@@ -240,10 +236,10 @@ class ConfigurationModelListView(AggregateView):
     serializer_class = serializers.ConfigurationModelsSerializer  # the CSV's columns
     csv_root = "countries"  # one row per country; the cross-tabs follow from it
 
-    @extend_schema(
-        operation_id="configuration_models",
-        summary="Configuration models (deliverable section 6)",
-        description=(
+    @schema.read_operation(
+        "configuration_models",
+        "Configuration models (deliverable section 6)",
+        (
             "Each country's configuration model, derived from its mirror groups: a core "
             "group (core_group), two or more groups that each mirror one working group "
             "(group_per_working_group), otherwise a single group (single_group). Countries "
@@ -251,56 +247,53 @@ class ConfigurationModelListView(AggregateView):
             "type and the population band."
         ),
         tags=TAGS,
-        responses={200: serializers.ConfigurationModelsSerializer, 403: DENIED},
-        examples=[
-            OpenApiExample(
-                "One country per model",
-                response_only=True,
-                value={
-                    "countries": [
-                        {
-                            "country": "FI",
-                            "country_name": "Finland",
-                            "model": "core_group",
-                            "model_label": "Core group with operational subgroup and/or forum",
-                            "groups": 3,
-                            "health_system": "nhs",
-                            "population_millions": 5.5,
-                            "population_band": "5 to 20 million",
+        body=serializers.ConfigurationModelsSerializer,
+        refusals=REFUSALS,
+        examples={
+            "One country per model": {
+                "countries": [
+                    {
+                        "country": "FI",
+                        "country_name": "Finland",
+                        "model": "core_group",
+                        "model_label": "Core group with operational subgroup and/or forum",
+                        "groups": 3,
+                        "health_system": "nhs",
+                        "population_millions": 5.5,
+                        "population_band": "5 to 20 million",
+                    }
+                ],
+                "by_health_system": {
+                    "rows": ["core_group", "group_per_working_group", "single_group"],
+                    "columns": ["nhs", "insurance", "mixed", "unknown"],
+                    "counts": {
+                        "core_group": {
+                            "nhs": ["FI"],
+                            "insurance": [],
+                            "mixed": [],
+                            "unknown": [],
                         }
-                    ],
-                    "by_health_system": {
-                        "rows": ["core_group", "group_per_working_group", "single_group"],
-                        "columns": ["nhs", "insurance", "mixed", "unknown"],
-                        "counts": {
-                            "core_group": {
-                                "nhs": ["FI"],
-                                "insurance": [],
-                                "mixed": [],
-                                "unknown": [],
-                            }
-                        },
-                    },
-                    "by_population": {
-                        "rows": ["core_group", "group_per_working_group", "single_group"],
-                        "columns": [
-                            "under 5 million",
-                            "5 to 20 million",
-                            "over 20 million",
-                            "unknown",
-                        ],
-                        "counts": {
-                            "core_group": {
-                                "under 5 million": [],
-                                "5 to 20 million": ["FI"],
-                                "over 20 million": [],
-                                "unknown": [],
-                            }
-                        },
                     },
                 },
-            )
-        ],
+                "by_population": {
+                    "rows": ["core_group", "group_per_working_group", "single_group"],
+                    "columns": [
+                        "under 5 million",
+                        "5 to 20 million",
+                        "over 20 million",
+                        "unknown",
+                    ],
+                    "counts": {
+                        "core_group": {
+                            "under 5 million": [],
+                            "5 to 20 million": ["FI"],
+                            "over 20 million": [],
+                            "unknown": [],
+                        }
+                    },
+                },
+            }
+        },
     )
     def get(self, request):
         models = selectors.configuration_models()
@@ -311,10 +304,10 @@ class RoundComparisonView(AggregateView):
     serializer_class = serializers.RoundComparisonSerializer  # the CSV's columns
     csv_explode = "changes"  # one row per changed answer
 
-    @extend_schema(
-        operation_id="survey_compare",
-        summary="What changed between two survey rounds",
-        description=(
+    @schema.read_operation(
+        "survey_compare",
+        "What changed between two survey rounds",
+        (
             "For the countries with a submitted response in both rounds, every answer to a "
             "question both rounds ask that differs (with the options' labels), how many "
             "stayed the same, and who answered only one of the rounds."
@@ -324,32 +317,29 @@ class RoundComparisonView(AggregateView):
             slug_parameter("before", "The earlier round's slug."),
             slug_parameter("after", "The later round's slug."),
         ],
-        responses={200: serializers.RoundComparisonSerializer, 403: DENIED, 404: UNKNOWN_ROUND},
-        examples=[
-            OpenApiExample(
-                "Spain became operational",
-                response_only=True,
-                value={
-                    "before": "nmg-survey-2020",
-                    "after": "nmg-survey-2022",
-                    "common_questions": ["nmg_stage", "funding"],
-                    "changes": [
-                        {
-                            "country": "ES",
-                            "question": "nmg_stage",
-                            "before": "constructing",
-                            "after": "operational",
-                            "before_label": "Constructing/starting up",
-                            "after_label": "Operational",
-                        }
-                    ],
-                    "unchanged": 1,
-                    "only_before": ["UK"],
-                    "only_after": ["IE"],
-                    "both": ["ES"],
-                },
-            )
-        ],
+        body=serializers.RoundComparisonSerializer,
+        refusals=ROUND_REFUSALS,
+        examples={
+            "Spain became operational": {
+                "before": "nmg-survey-2020",
+                "after": "nmg-survey-2022",
+                "common_questions": ["nmg_stage", "funding"],
+                "changes": [
+                    {
+                        "country": "ES",
+                        "question": "nmg_stage",
+                        "before": "constructing",
+                        "after": "operational",
+                        "before_label": "Constructing/starting up",
+                        "after_label": "Operational",
+                    }
+                ],
+                "unchanged": 1,
+                "only_before": ["UK"],
+                "only_after": ["IE"],
+                "both": ["ES"],
+            }
+        },
     )
     def get(self, request, before, after):
         comparison = selectors.round_comparison(

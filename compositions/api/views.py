@@ -2,7 +2,7 @@
 country's, a representative their own countries' only, nobody else any."""
 
 from django.db.models import F, Prefetch
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 
 from compositions.api import serializers
 from compositions.filters import ExpertFilterSet
@@ -14,45 +14,33 @@ from nmg_registry.api.views import ListViewSet
 
 
 @extend_schema_view(
-    list=extend_schema(
-        operation_id="expert_list",
-        summary="Experts (personal data)",
-        description=(
-            "The experts of the countries' mirror groups with their seats, sorted by country "
-            "code and name. Personal data: WP6 staff read every country's, a representative "
-            "only their own countries'; anyone else is refused. Filter by country, "
-            "stakeholder type, gender, and by seat: `working_group` and `role` together "
-            "select the experts holding one seat of both. As CSV, one row per seat."
-        ),
+    list=schema.read_operation(
+        "expert_list",
+        "Experts (personal data)",
+        "The experts of the countries' mirror groups with their seats, sorted by country "
+        "code and name. Personal data: WP6 staff read every country's, a representative "
+        "only their own countries'; anyone else is refused. Filter by country, "
+        "stakeholder type, gender, and by seat: `working_group` and `role` together "
+        "select the experts holding one seat of both. As CSV, one row per seat.",
         tags=["compositions"],
-        responses={
-            200: serializers.ExpertSerializer(many=True),
-            **schema.errors(
-                denied_response=schema.denied(
-                    "Not signed in, or neither staff nor a representative."
-                )
-            ),
+        body=serializers.ExpertSerializer(many=True),
+        refusals=schema.errors(
+            denied_response=schema.denied("Not signed in, or neither staff nor a representative.")
+        ),
+        examples={
+            "A coordinator of WG3": {
+                "country": "ES",
+                "name": "Ana García",
+                "institution": "Instituto de Salud Carlos III",
+                "position": "Head of unit",
+                "gender": "female",
+                "region": "Madrid",
+                "email": "ana.garcia@example.org",
+                "stakeholder_type": "research-university",
+                "memberships": [{"working_group": 3, "mirror_group": None, "role": "coordinator"}],
+                "updated_at": "2024-05-02T10:15:00+02:00",
+            }
         },
-        examples=[
-            OpenApiExample(
-                "A coordinator of WG3",
-                value={
-                    "country": "ES",
-                    "name": "Ana García",
-                    "institution": "Instituto de Salud Carlos III",
-                    "position": "Head of unit",
-                    "gender": "female",
-                    "region": "Madrid",
-                    "email": "ana.garcia@example.org",
-                    "stakeholder_type": "research-university",
-                    "memberships": [
-                        {"working_group": 3, "mirror_group": None, "role": "coordinator"}
-                    ],
-                    "updated_at": "2024-05-02T10:15:00+02:00",
-                },
-                response_only=True,
-            )
-        ],
     )
 )
 class ExpertViewSet(ListViewSet):

@@ -2,7 +2,7 @@
 and the CSV alternative to its JSON body."""
 
 from django.db import DatabaseError, transaction
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 
 from nmg_registry.api.serializers import ErrorSerializer, ParameterErrorSerializer
 from nmg_registry.errors import UNAVAILABLE
@@ -130,6 +130,35 @@ def errors(*, not_found_response: OpenApiResponse | None = None, denied_response
     if not_found_response is not None:
         responses[404] = not_found_response
     return responses
+
+
+def read_operation(
+    operation_id: str,
+    summary: str,
+    description: str,
+    *,
+    tags: list[str],
+    body,
+    examples: dict[str, object],
+    parameters: list | None = None,
+    not_found: OpenApiResponse | None = None,
+    refusals: dict | None = None,
+):
+    """An `extend_schema` for a read: its 200 body with named response examples, and the
+    shared error responses (`errors()`, with its 404 `not_found`) unless `refusals` names
+    the operation's own."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        tags=tags,
+        parameters=parameters,
+        responses={200: body, **(refusals or errors(not_found_response=not_found))},
+        examples=[
+            OpenApiExample(name, value=value, response_only=True)
+            for name, value in examples.items()
+        ],
+    )
 
 
 def postprocess_formats(result, generator, request, public):

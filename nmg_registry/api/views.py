@@ -2,12 +2,7 @@
 groups, read-only, for any signed-in user. Each view names its rule from the policy, its
 FilterSet and its natural-key lookup; the base classes carry the rest."""
 
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.exceptions import NotFound
 
@@ -67,31 +62,25 @@ UNKNOWN_COUNTRY = schema.not_found("No country has that code.", 'unknown country
 
 
 @extend_schema_view(
-    list=extend_schema(
-        operation_id="country_list",
-        summary="Countries",
-        description=(
-            "The 31 countries of the registry with their 1+MG participation, health-system "
-            "type and population, sorted by EU code. Non-personal: any signed-in user."
-        ),
+    list=schema.read_operation(
+        "country_list",
+        "Countries",
+        "The 31 countries of the registry with their 1+MG participation, health-system "
+        "type and population, sorted by EU code. Non-personal: any signed-in user.",
         tags=TAGS,
-        responses={200: serializers.CountrySerializer(many=True), **schema.errors()},
-        examples=[OpenApiExample("Greece", value=COUNTRY_EXAMPLE, response_only=True)],
+        body=serializers.CountrySerializer(many=True),
+        examples={"Greece": COUNTRY_EXAMPLE},
     ),
-    retrieve=extend_schema(
-        operation_id="country_detail",
-        summary="A country",
-        description=(
-            "One country by its EU or ISO code in any letter case: `EL`, `el`, `GR` and `gr` "
-            "all give Greece, `GB` the United Kingdom (`UK`). Codes come back in the EU form."
-        ),
+    retrieve=schema.read_operation(
+        "country_detail",
+        "A country",
+        "One country by its EU or ISO code in any letter case: `EL`, `el`, `GR` and `gr` "
+        "all give Greece, `GB` the United Kingdom (`UK`). Codes come back in the EU form.",
         tags=TAGS,
         parameters=[key_parameter("code", "EU or ISO country code, any letter case.", "EL")],
-        responses={
-            200: serializers.CountrySerializer,
-            **schema.errors(not_found_response=UNKNOWN_COUNTRY),
-        },
-        examples=[OpenApiExample("Greece", value=COUNTRY_EXAMPLE, response_only=True)],
+        body=serializers.CountrySerializer,
+        not_found=UNKNOWN_COUNTRY,
+        examples={"Greece": COUNTRY_EXAMPLE},
     ),
 )
 class CountryViewSet(ReadOnlyViewSet):
@@ -109,56 +98,42 @@ class CountryViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        operation_id="working_group_list",
-        summary="Working groups",
-        description=(
-            "The 1+MG working groups by number; WG8 to WG11 are use cases. Retired groups "
-            "stay listed with `is_active` false."
-        ),
+    list=schema.read_operation(
+        "working_group_list",
+        "Working groups",
+        "The 1+MG working groups by number; WG8 to WG11 are use cases. Retired groups "
+        "stay listed with `is_active` false.",
         tags=TAGS,
-        responses={200: serializers.WorkingGroupSerializer(many=True), **schema.errors()},
-        examples=[
-            OpenApiExample(
-                "WG3",
-                value={
-                    "number": 3,
-                    "label": "WG3",
-                    "name": "Common standards and minimal dataset for clinical and phenotypic data",
-                    "is_use_case": False,
-                    "is_active": True,
-                },
-                response_only=True,
-            )
-        ],
+        body=serializers.WorkingGroupSerializer(many=True),
+        examples={
+            "WG3": {
+                "number": 3,
+                "label": "WG3",
+                "name": "Common standards and minimal dataset for clinical and phenotypic data",
+                "is_use_case": False,
+                "is_active": True,
+            }
+        },
     ),
-    retrieve=extend_schema(
-        operation_id="working_group_detail",
-        summary="A working group",
-        description="One working group by its number, written `3` or `WG3`.",
+    retrieve=schema.read_operation(
+        "working_group_detail",
+        "A working group",
+        "One working group by its number, written `3` or `WG3`.",
         tags=TAGS,
         parameters=[key_parameter("number", "The number: 3 (or WG3).", "3")],
-        responses={
-            200: serializers.WorkingGroupSerializer,
-            **schema.errors(
-                not_found_response=schema.not_found(
-                    "No working group has that number.", 'unknown working group "12"'
-                )
-            ),
+        body=serializers.WorkingGroupSerializer,
+        not_found=schema.not_found(
+            "No working group has that number.", 'unknown working group "12"'
+        ),
+        examples={
+            "WG8": {
+                "number": 8,
+                "label": "WG8",
+                "name": "Use case: rare diseases",
+                "is_use_case": True,
+                "is_active": True,
+            }
         },
-        examples=[
-            OpenApiExample(
-                "WG8",
-                value={
-                    "number": 8,
-                    "label": "WG8",
-                    "name": "Use case: rare diseases",
-                    "is_use_case": True,
-                    "is_active": True,
-                },
-                response_only=True,
-            )
-        ],
     ),
 )
 class WorkingGroupViewSet(ReadOnlyViewSet):
@@ -175,44 +150,32 @@ class WorkingGroupViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        operation_id="stakeholder_type_list",
-        summary="Stakeholder types",
-        description=(
-            "The ten kinds of actor an NMG expert represents (deliverable section 4.2.6), "
-            "in the deliverable's order. Experts and the assessment name them by slug."
-        ),
+    list=schema.read_operation(
+        "stakeholder_type_list",
+        "Stakeholder types",
+        "The ten kinds of actor an NMG expert represents (deliverable section 4.2.6), "
+        "in the deliverable's order. Experts and the assessment name them by slug.",
         tags=TAGS,
-        responses={200: serializers.StakeholderTypeSerializer(many=True), **schema.errors()},
-        examples=[
-            OpenApiExample(
-                "ELSI",
-                value={"slug": "elsi", "label": "ELSI", "order": 8},
-                response_only=True,
-            )
-        ],
+        body=serializers.StakeholderTypeSerializer(many=True),
+        examples={"ELSI": {"slug": "elsi", "label": "ELSI", "order": 8}},
     ),
-    retrieve=extend_schema(
-        operation_id="stakeholder_type_detail",
-        summary="A stakeholder type",
-        description="One stakeholder type by its slug, any letter case.",
+    retrieve=schema.read_operation(
+        "stakeholder_type_detail",
+        "A stakeholder type",
+        "One stakeholder type by its slug, any letter case.",
         tags=TAGS,
         parameters=[key_parameter("slug", "The slug, e.g. elsi.", "elsi")],
-        responses={
-            200: serializers.StakeholderTypeSerializer,
-            **schema.errors(
-                not_found_response=schema.not_found(
-                    "No stakeholder type has that slug.", 'unknown stakeholder type "lawyers"'
-                )
-            ),
+        body=serializers.StakeholderTypeSerializer,
+        not_found=schema.not_found(
+            "No stakeholder type has that slug.", 'unknown stakeholder type "lawyers"'
+        ),
+        examples={
+            "Research/University": {
+                "slug": "research-university",
+                "label": "Research/University",
+                "order": 2,
+            }
         },
-        examples=[
-            OpenApiExample(
-                "Research/University",
-                value={"slug": "research-university", "label": "Research/University", "order": 2},
-                response_only=True,
-            )
-        ],
     ),
 )
 class StakeholderTypeViewSet(ReadOnlyViewSet):
@@ -229,30 +192,24 @@ class StakeholderTypeViewSet(ReadOnlyViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(
-        operation_id="mirror_group_list",
-        summary="Mirror groups",
-        description=(
-            "Every country's national mirror groups, sorted by country code and name: a "
-            "single group, a core group with an operational subgroup and a stakeholder forum, "
-            "or one group per working group. Filter by country, kind or working group."
-        ),
+    list=schema.read_operation(
+        "mirror_group_list",
+        "Mirror groups",
+        "Every country's national mirror groups, sorted by country code and name: a "
+        "single group, a core group with an operational subgroup and a stakeholder forum, "
+        "or one group per working group. Filter by country, kind or working group.",
         tags=TAGS,
-        responses={200: serializers.MirrorGroupSerializer(many=True), **schema.errors()},
-        examples=[
-            OpenApiExample(
-                "A group for WG2",
-                value={
-                    "country": "FI",
-                    "name": "Finnish NMG for ELSI",
-                    "kind": "working_group",
-                    "working_group": 2,
-                    "description": "",
-                    "established_on": "2020-03-01",
-                },
-                response_only=True,
-            )
-        ],
+        body=serializers.MirrorGroupSerializer(many=True),
+        examples={
+            "A group for WG2": {
+                "country": "FI",
+                "name": "Finnish NMG for ELSI",
+                "kind": "working_group",
+                "working_group": 2,
+                "description": "",
+                "established_on": "2020-03-01",
+            }
+        },
     ),
 )
 class MirrorGroupViewSet(ListViewSet):

@@ -4,7 +4,7 @@ read them: submitted ones for aggregate readers, plus drafts of the user's own c
 from functools import cached_property
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.exceptions import NotFound
 
 from nmg_registry import permissions
@@ -62,32 +62,26 @@ ROUND_SLUG = key_parameter("slug", "The round's slug.", "nmg-survey-2020")
 
 
 @extend_schema_view(
-    list=extend_schema(
-        operation_id="survey_list",
-        summary="Survey rounds",
-        description=(
-            "Every survey round with its invited countries and its questions (with their "
-            "options), sorted by slug. Readable by whoever may read the aggregates; a draft "
-            "round is listed to staff alone (status `draft`)."
-        ),
+    list=schema.read_operation(
+        "survey_list",
+        "Survey rounds",
+        "Every survey round with its invited countries and its questions (with their "
+        "options), sorted by slug. Readable by whoever may read the aggregates; a draft "
+        "round is listed to staff alone (status `draft`).",
         tags=TAGS,
-        responses={200: serializers.SurveySerializer(many=True), **schema.errors()},
-        examples=[OpenApiExample("The 2020 round", value=SURVEY_EXAMPLE, response_only=True)],
+        body=serializers.SurveySerializer(many=True),
+        examples={"The 2020 round": SURVEY_EXAMPLE},
     ),
-    retrieve=extend_schema(
-        operation_id="survey_detail",
-        summary="A survey round",
-        description=(
-            "One round by its slug, with its invited countries and its questions. A draft "
-            "round is staff's alone: to anyone else it is an unknown round (404)."
-        ),
+    retrieve=schema.read_operation(
+        "survey_detail",
+        "A survey round",
+        "One round by its slug, with its invited countries and its questions. A draft "
+        "round is staff's alone: to anyone else it is an unknown round (404).",
         tags=TAGS,
         parameters=[ROUND_SLUG],
-        responses={
-            200: serializers.SurveySerializer,
-            **schema.errors(not_found_response=UNKNOWN_ROUND),
-        },
-        examples=[OpenApiExample("The 2020 round", value=SURVEY_EXAMPLE, response_only=True)],
+        body=serializers.SurveySerializer,
+        not_found=UNKNOWN_ROUND,
+        examples={"The 2020 round": SURVEY_EXAMPLE},
     ),
 )
 class SurveyViewSet(ReadOnlyViewSet):
@@ -124,43 +118,33 @@ def round_or_404(user, slug: str) -> Survey:
 
 
 @extend_schema_view(
-    list=extend_schema(
-        operation_id="survey_response_list",
-        summary="A round's responses",
-        description=(
-            "The round's responses with their answers, sorted by country code: the submitted "
-            "responses of every country for whoever may read the aggregates, and, for a "
-            "country's representatives, that country's draft too (staff see every draft). "
-            "A blank question has no answer. Filter by country or status."
-        ),
+    list=schema.read_operation(
+        "survey_response_list",
+        "A round's responses",
+        "The round's responses with their answers, sorted by country code: the submitted "
+        "responses of every country for whoever may read the aggregates, and, for a "
+        "country's representatives, that country's draft too (staff see every draft). "
+        "A blank question has no answer. Filter by country or status.",
         tags=TAGS,
         parameters=[ROUND_SLUG],
-        responses={
-            200: serializers.ResponseSerializer(many=True),
-            **schema.errors(not_found_response=UNKNOWN_ROUND),
-        },
-        examples=[OpenApiExample("Spain", value=RESPONSE_EXAMPLE, response_only=True)],
+        body=serializers.ResponseSerializer(many=True),
+        not_found=UNKNOWN_ROUND,
+        examples={"Spain": RESPONSE_EXAMPLE},
     ),
-    retrieve=extend_schema(
-        operation_id="survey_response_detail",
-        summary="A country's response to a round",
-        description=(
-            "One country's response (EU or ISO code, any letter case), if the user may read "
-            "it: a submitted one for whoever may read the aggregates, a draft for that "
-            "country's representatives and staff. Otherwise 404, as for no response at all."
-        ),
+    retrieve=schema.read_operation(
+        "survey_response_detail",
+        "A country's response to a round",
+        "One country's response (EU or ISO code, any letter case), if the user may read "
+        "it: a submitted one for whoever may read the aggregates, a draft for that "
+        "country's representatives and staff. Otherwise 404, as for no response at all.",
         tags=TAGS,
         parameters=[ROUND_SLUG, key_parameter("country", "EU or ISO country code.", "ES")],
-        responses={
-            200: serializers.ResponseSerializer,
-            **schema.errors(
-                not_found_response=schema.not_found(
-                    "No such round or country, or no response the user may read.",
-                    'no response of ES to round "nmg-survey-2020" that you may read',
-                )
-            ),
-        },
-        examples=[OpenApiExample("Spain", value=RESPONSE_EXAMPLE, response_only=True)],
+        body=serializers.ResponseSerializer,
+        not_found=schema.not_found(
+            "No such round or country, or no response the user may read.",
+            'no response of ES to round "nmg-survey-2020" that you may read',
+        ),
+        examples={"Spain": RESPONSE_EXAMPLE},
     ),
 )
 class ResponseViewSet(ReadOnlyViewSet):

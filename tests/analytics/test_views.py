@@ -14,27 +14,18 @@ from compositions.models import Membership
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
 from surveys.models import Answer, Question, QuestionOption, Survey, Target
 from tests import factories
+from tests.assessment import ASSESSMENT_PAGES, DEMO_ROUND, load_demo
 
 pytestmark = pytest.mark.django_db
 
-SURVEY = "nmg-survey-2020"
+SURVEY = DEMO_ROUND
 # The quotes around stakeholder types in the findings.
 Q, P = "\N{LEFT SINGLE QUOTATION MARK}", "\N{RIGHT SINGLE QUOTATION MARK}"
-PAGES = [
-    "/",
-    "/assessment/rounds/",
-    f"/assessment/rounds/{SURVEY}/",
-    "/assessment/composition/",
-    "/assessment/targets/",
-    "/assessment/configuration-models/",
-    "/assessment/compare/",
-]
 
 
 @pytest.fixture
 def demo(settings):
-    settings.DEBUG = True
-    call_command("load_demo_data", stdout=io.StringIO())
+    load_demo(settings)
     return Survey.objects.get(slug=SURVEY)
 
 
@@ -65,7 +56,7 @@ def xlsx_rows(response) -> list[list]:
 # --- access --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ASSESSMENT_PAGES)
 def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     response = client.get(url)
 
@@ -73,7 +64,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, url):
     assert response["Location"] == f"/accounts/login/?next={url}"
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ASSESSMENT_PAGES)
 def test_downloads_are_closed_to_anonymous_visitors_too(client, url):
     response = client.get(url, {"download": "rounds", "format": "csv"})
 
@@ -81,7 +72,7 @@ def test_downloads_are_closed_to_anonymous_visitors_too(client, url):
     assert response["Location"].startswith("/accounts/login/?next=")
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ASSESSMENT_PAGES)
 def test_every_page_opens_for_a_viewer(viewer, demo, url):
     page = page_text(viewer.get(url))
 
@@ -89,7 +80,7 @@ def test_every_page_opens_for_a_viewer(viewer, demo, url):
     assert "Demo data." in page
 
 
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ASSESSMENT_PAGES)
 def test_every_page_opens_to_anonymous_visitors_when_aggregates_are_public(
     client, demo, settings, url
 ):
@@ -614,7 +605,7 @@ DOWNLOAD_QUERIES = QUERIES["/assessment/composition/"] - 1
 
 
 @pytest.mark.parametrize("countries", [2, 30])
-@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("url", ASSESSMENT_PAGES)
 def test_each_page_costs_the_same_queries_for_2_and_30_countries(
     viewer, django_assert_num_queries, countries, url
 ):

@@ -2,38 +2,27 @@
 table, and every assessment page passes axe-core's serious and critical rules. The set-up
 also refreshes the README's screenshot of the dashboard."""
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.assessment import ASSESSMENT_PAGES, DEMO_ROUND, load_demo
 from tests.e2e.axe import describe, serious_violations
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshot-dashboard.png"
-SURVEY = "nmg-survey-2020"
-ASSESSMENT_PAGES = [
-    "/",
-    "/assessment/rounds/",
-    f"/assessment/rounds/{SURVEY}/",
-    "/assessment/composition/",
-    "/assessment/targets/",
-    "/assessment/configuration-models/",
-    "/assessment/compare/",
-]
+SURVEY = DEMO_ROUND
 
 
 @pytest.fixture
 def staff_page(live_server, page, settings):
     """The demo data loaded and a WP6 staff member signed in through the login form."""
-    settings.DEBUG = True  # the demo loader refuses to run otherwise
-    call_command("load_demo_data", stdout=io.StringIO())
+    load_demo(settings)
     factories.make_staff("wp6browser", password=factories.TEST_PASSWORD)
 
     page.set_viewport_size({"width": 1280, "height": 900})

@@ -89,29 +89,42 @@ def real_values(registry, token):
     }
 
 
-def nul_addresses(registry, token) -> list[str]:
-    """Every named URL with a NUL in each path parameter in turn, and with a NUL in every
-    query parameter."""
+def reversed_addresses(registry, token, *, skip: tuple[str, ...] = ()):
+    """Each named URL but the static files' and those ending in `skip`, reversed with real
+    values: its address, and per path parameter (url, sentinel, real value) where the
+    url has the sentinel in that parameter."""
     values = real_values(registry, token)
-    addresses = set()
     for name, params in sorted(set(url_patterns())):
-        if name.startswith("static"):
+        if name.startswith("static") or (skip and name.endswith(skip)):
             continue
         kwargs = {param: values.get(param, "1") for param, _ in params}
         try:
             real = reverse(name, kwargs=kwargs)
         except NoReverseMatch:
             continue
+        yield real, list(with_sentinels(name, kwargs, params))
+
+
+def with_sentinels(name, kwargs, params):
+    for param, is_int in params:
+        sentinel = SENTINEL_INT if is_int else SENTINEL
+        try:
+            url = reverse(name, kwargs={**kwargs, param: sentinel})
+        except NoReverseMatch:
+            continue  # a fixed choice of values (the admin's app labels): no NUL matches
+        yield url, str(sentinel), kwargs[param]
+
+
+def nul_addresses(registry, token) -> list[str]:
+    """Every named URL with a NUL in each path parameter in turn, and with a NUL in every
+    query parameter."""
+    addresses = set()
+    for real, variants in reversed_addresses(registry, token):
         addresses.add(f"{real}?" + "&".join(f"{q}=%00" for q in QUERY_NAMES))
         addresses.add(f"{real}?%00=1")
-        for param, is_int in params:
-            sentinel = SENTINEL_INT if is_int else SENTINEL
-            try:
-                url = reverse(name, kwargs={**kwargs, param: sentinel})
-            except NoReverseMatch:
-                continue  # a fixed choice of values (the admin's app labels): no NUL matches
-            addresses.add(url.replace(str(sentinel), "%00"))
-            addresses.add(url.replace(str(sentinel), f"{kwargs[param]}%00"))
+        for url, sentinel, value in variants:
+            addresses.add(url.replace(sentinel, "%00"))
+            addresses.add(url.replace(sentinel, f"{value}%00"))
     return sorted(addresses)
 
 
@@ -149,6 +162,15 @@ def test_a_nul_posted_to_any_form_is_a_400_never_a_500(registry):
     assert not wrong
 
 
+def assert_site_error_page(response, status: int, heading: str, message: str) -> None:
+    """The error is a page in the site's look (its header, a heading) that names the NUL."""
+    assert response.status_code == status
+    html = response.content.decode()
+    assert '<a class="brand" href="/">NMG Registry</a>' in html
+    assert f"<h1>{heading}</h1>" in html
+    assert message in html
+
+
 @pytest.mark.parametrize(
     "address",
     [
@@ -164,21 +186,15 @@ def test_the_reported_addresses_name_nothing_a_404_in_the_sites_look(registry, a
 
     response = client.get(address)
 
-    assert response.status_code == 404
-    html = response.content.decode()
-    assert '<a class="brand" href="/">NMG Registry</a>' in html
-    assert "<h1>Not found</h1>" in html
-    assert "it holds a NUL character" in html
+    assert_site_error_page(response, 404, "Not found", "it holds a NUL character")
 
 
 def test_the_reported_export_query_is_a_400_in_the_sites_look(registry, as_user):
     response = as_user("staff").get("/compositions/export.csv?country=%00")
 
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert '<a class="brand" href="/">NMG Registry</a>' in html
-    assert "<h1>Bad request</h1>" in html
-    assert "NUL character (\\0) in the query parameter “country”" in html
+    assert_site_error_page(
+        response, 400, "Bad request", "NUL character (\\0) in the query parameter “country”"
+    )
 
 
 def test_the_400_page_names_where_the_nul_is(client, db):
@@ -289,25 +305,12 @@ ODD_VALUES = ["9" * 30, "x" * 300, "'\")\\", "%C0%AF", "-1"]
 
 
 def odd_addresses(registry, token) -> list[str]:
-    values = real_values(registry, token)
     addresses = set()
-    for name, params in sorted(set(url_patterns())):
-        if name.startswith("static") or name.endswith(("logout", "export", "import")):
-            continue
-        kwargs = {param: values.get(param, "1") for param, _ in params}
-        try:
-            real = reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
+    for real, variants in reversed_addresses(registry, token, skip=("logout", "export", "import")):
         addresses.add(f"{real}?" + "&".join(f"{q}={ODD_VALUES[0]}" for q in QUERY_NAMES))
         addresses.add(f"{real}?" + "&".join(f"{q}=%27%5C" for q in QUERY_NAMES))
-        for param, is_int in params:
-            sentinel = SENTINEL_INT if is_int else SENTINEL
-            try:
-                url = reverse(name, kwargs={**kwargs, param: sentinel})
-            except NoReverseMatch:
-                continue
-            addresses.update(url.replace(str(sentinel), odd) for odd in ODD_VALUES)
+        for url, sentinel, _ in variants:
+            addresses.update(url.replace(sentinel, odd) for odd in ODD_VALUES)
     return sorted(addresses)
 
 
