@@ -10,6 +10,7 @@ from functools import cached_property
 from import_export import fields, resources, widgets
 
 from compositions.models import Expert, Gender, Membership, MembershipRole
+from nmg_registry.tabular import ImportSummary, write_csv
 from nmg_registry.vocabulary import (
     ChoiceWidget,
     CountryWidget,
@@ -77,8 +78,8 @@ class CompositionResource(resources.ModelResource):
     An expert without any seat is exported as one row with blank working group and role,
     which the import reads back as "the person only" (see `compositions.services.import_plan`).
     Files are imported by `compositions.services.file_import.import_composition`, never row by row
-    through django-import-export: it checks permissions, recognises people across rows
-    and writes history in bulk.
+    through django-import-export's engine: it checks permissions, recognises people across
+    rows and writes history in bulk. `import_data` hands a dataset to that import.
     """
 
     country = fields.Field(attribute="expert__country", column_name="country")
@@ -117,8 +118,26 @@ class CompositionResource(resources.ModelResource):
         """
         return [field.export(membership) for field in self._columns]
 
-    def import_data(self, *args, **kwargs):
-        raise NotImplementedError(
-            "composition files are imported with "
-            "compositions.services.file_import.import_composition"
+    def import_data(
+        self,
+        dataset,
+        *,
+        dry_run: bool = False,
+        user=None,
+        replace: bool = False,
+        filename: str = "composition.csv",
+    ) -> ImportSummary:
+        """Import a tablib `dataset` laid out as the file through the registry's one composition
+        import, as the commands and the admin do: the same permission checks, matching of
+        people, history and messages. Returns its ImportSummary (nothing is written on a
+        `dry_run`); raises ImportFailed naming every bad cell, and then writes nothing."""
+        # The import service builds on this layout, so it is looked up when called.
+        from compositions.services.file_import import import_composition
+
+        return import_composition(
+            data=write_csv(dataset.headers or (), dataset),
+            filename=filename,
+            dry_run=dry_run,
+            user=user,
+            replace=replace,
         )
