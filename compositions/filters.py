@@ -8,12 +8,14 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from compositions.models import Expert, Gender, Membership, MembershipRole
-from compositions.resources import StakeholderTypeWidget, _fold
 from nmg_registry.filters import KEY_PATTERNS, CountryFilter, WorkingGroupFilter, any_case, one_of
 from nmg_registry.models import StakeholderType
+from nmg_registry.vocabulary import StakeholderTypeWidget, fold_label
 
-# Printable ASCII words, one space apart: the spellings the schema's pattern can list.
-STAKEHOLDER_TYPE_SYNTAX = re.compile(r"[!-~]+(?: [!-~]+)*")
+# Printable ASCII words, one space apart: the spellings the schema's pattern can list. The
+# label folding reads `_` as a space, which the pattern does not spell out: the filter
+# takes the space only.
+STAKEHOLDER_TYPE_SYNTAX = re.compile(r"[!-^`-~]+(?: [!-^`-~]+)*")
 
 
 def stakeholder_type_key_pattern() -> str:
@@ -25,8 +27,8 @@ def stakeholder_type_key_pattern() -> str:
     for slug, label in StakeholderType.objects.values_list("slug", "label"):
         if STAKEHOLDER_TYPE_SYNTAX.fullmatch(slug):
             alternatives.add("".join(f"\\x{ord(c):02X}" for c in slug))
-        for key in (slug, _fold(label)):
-            if key == _fold(key) and STAKEHOLDER_TYPE_SYNTAX.fullmatch(key):
+        for key in (slug, fold_label(label)):
+            if key == fold_label(key) and STAKEHOLDER_TYPE_SYNTAX.fullmatch(key):
                 alternatives.add(any_case(key).replace(r"\x2F", r" ?\x2F ?"))
     return one_of(alternatives)
 

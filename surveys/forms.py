@@ -6,6 +6,7 @@ from django import forms
 
 from nmg_registry.concurrency import VERSION_FIELD, VersionedFormMixin, version_of
 from surveys.models import Answer, Question
+from surveys.resources import widget_for
 from surveys.selectors import AnswerSheet
 
 NOT_ANSWERED = "Not answered"
@@ -76,24 +77,50 @@ class ResponseForm(VersionedFormMixin, forms.Form):
                 self.add_error(name, message if name else f"{code}: {message}")
 
 
+class _AnswerCleaning:
+    """A field read with the vocabulary of the responses file (`surveys.resources.widget_for`),
+    so that the page accepts and refuses what a file does, in the same words. Cleans to the
+    text the service takes: an option's value, the address or the text; "" for blank."""
+
+    def __init__(self, *args, cell, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cell = cell
+
+    def clean(self, value):
+        try:
+            cleaned = self.cell.clean(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+        return getattr(cleaned, "value", cleaned) or ""
+
+
+class AnswerChoiceField(_AnswerCleaning, forms.ChoiceField):
+    """Radio buttons of a choice or scale; an option's label is read as the option."""
+
+
+class AnswerUrlField(_AnswerCleaning, forms.URLField):
+    """A web address; one without a scheme is read as https://."""
+
+
+class AnswerTextField(_AnswerCleaning, forms.CharField):
+    """A text that fits a spreadsheet cell."""
+
+
 def _field_for(question: Question) -> forms.Field:
-    common = {"label": question.text, "help_text": question.help_text, "required": False}
+    common = {
+        "label": question.text,
+        "help_text": question.help_text,
+        "required": False,
+        "cell": widget_for(question),
+    }
     if question.has_options:
         choices = [(o.value, o.label) for o in question.options.all()]
-        return forms.ChoiceField(
+        return AnswerChoiceField(
             choices=[*choices, ("", NOT_ANSWERED)], widget=forms.RadioSelect, **common
         )
     if question.kind == Question.Kind.URL:
-        return forms.URLField(
-            assume_scheme="https",
-            max_length=2000,
-            error_messages={
-                "invalid": "Enter a full web address, e.g. https://www.example.org/plan.pdf."
-            },
-            widget=forms.URLInput,
-            **common,
-        )
-    return forms.CharField(
+        return AnswerUrlField(assume_scheme="https", widget=forms.URLInput, **common)
+    return AnswerTextField(
         max_length=Answer._meta.get_field("text").max_length,
         widget=forms.Textarea(attrs={"rows": 3}),
         **common,

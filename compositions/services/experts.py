@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from compositions.identity import expert_identity, same_identity_filter
 from compositions.models import Expert, Membership
 from nmg_registry import permissions
 from nmg_registry.concurrency import lock_unchanged
@@ -105,34 +106,37 @@ def _validate_expert(expert: Expert) -> None:
         expert.full_clean(exclude=["country"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise ValidationError(exc.error_dict) from None
-    others = Expert.objects.filter(country_id=expert.country_id).exclude(pk=expert.pk)
+    same = _same_person(expert)
+    if same is None:
+        return
     if expert.email:
-        same = others.filter(email__iexact=expert.email).first()
-        if same is not None:
-            raise ValidationError(
-                {
-                    "email": ValidationError(
-                        f"{expert.country.name} already has an expert with this e-mail: "
-                        f"{same.name}.",
-                        code="duplicate",
-                    )
-                }
-            )
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    f"{expert.country.name} already has an expert with this e-mail: {same.name}.",
+                    code="duplicate",
+                )
+            }
+        )
     else:
-        same = others.filter(
-            email="", name__iexact=expert.name, institution__iexact=expert.institution
-        ).first()
-        if same is not None:
-            raise ValidationError(
-                {
-                    "name": ValidationError(
-                        f"{expert.country.name} already has an expert of this name and "
-                        "institution without an e-mail; give this person's e-mail to tell "
-                        "them apart, or edit the existing record.",
-                        code="duplicate",
-                    )
-                }
-            )
+        raise ValidationError(
+            {
+                "name": ValidationError(
+                    f"{expert.country.name} already has an expert of this name and "
+                    "institution without an e-mail; give this person's e-mail to tell "
+                    "them apart, or edit the existing record.",
+                    code="duplicate",
+                )
+            }
+        )
+
+
+def _same_person(expert: Expert) -> Expert | None:
+    """Another stored expert of the country with `expert`'s identity, if any."""
+    others = Expert.objects.filter(country_id=expert.country_id).exclude(pk=expert.pk)
+    key = expert_identity(expert)
+    candidates = others.filter(same_identity_filter(expert))
+    return next((other for other in candidates if expert_identity(other) == key), None)
 
 
 def _save_guarded(expert: Expert) -> None:

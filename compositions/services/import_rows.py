@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from compositions.identity import email_key, name_key
 from compositions.models import Expert, Membership
 from nmg_registry import permissions
 from nmg_registry.models import Country, WorkingGroup
@@ -88,8 +89,8 @@ class _Existing:
         by_email, by_name = {}, defaultdict(list)
         for expert in experts:
             if expert.email:
-                by_email[_email_key(expert.country_id, expert.email)] = expert
-            by_name[_name_key(expert.country_id, expert.name, expert.institution)].append(expert)
+                by_email[email_key(expert.country_id, expert.email)] = expert
+            by_name[name_key(expert.country_id, expert.name, expert.institution)].append(expert)
         seats = defaultdict(list)
         stored = Membership.objects.filter(expert__country_id__in=countries).order_by("pk")
         for values in stored.values_list(
@@ -149,14 +150,6 @@ def _clean_rows(
     return clean
 
 
-def _name_key(country_id, name: str, institution: str) -> tuple:
-    return (country_id, "name", name.lower(), institution.lower())
-
-
-def _email_key(country_id, email: str) -> tuple:
-    return (country_id, "email", email.lower())
-
-
 def _gather_people(rows: list[_Row], *, errors: ErrorCollector) -> list[_Person]:
     """Rows of the same person become one person with several seats.
 
@@ -167,14 +160,14 @@ def _gather_people(rows: list[_Row], *, errors: ErrorCollector) -> list[_Person]
     emails_by_name = defaultdict(set)
     for row in rows:
         if row.values["email"]:
-            name_key = _name_key(row.country.id, row.values["name"], row.values["institution"])
-            emails_by_name[name_key].add(_email_key(row.country.id, row.values["email"]))
+            same_name = name_key(row.country.id, row.values["name"], row.values["institution"])
+            emails_by_name[same_name].add(email_key(row.country.id, row.values["email"]))
     people: dict[tuple, _Person] = {}
     for row in rows:
         if row.values["email"]:
-            key = _email_key(row.country.id, row.values["email"])
+            key = email_key(row.country.id, row.values["email"])
         else:
-            key = _name_key(row.country.id, row.values["name"], row.values["institution"])
+            key = name_key(row.country.id, row.values["name"], row.values["institution"])
             same_name = emails_by_name.get(key, ())
             if len(same_name) == 1:
                 key = next(iter(same_name))
@@ -247,7 +240,7 @@ def _match_experts(people: list[_Person], existing: _Existing, *, errors) -> lis
     claimed: set[int] = set()
     for i, person in enumerate(people):
         if person.value("email"):
-            expert = existing.by_email.get(_email_key(person.country.id, person.value("email")))
+            expert = existing.by_email.get(email_key(person.country.id, person.value("email")))
             if expert is None:
                 expert = next((e for e in _namesakes(person, existing) if not e.email), None)
             if expert is not None and expert.pk not in claimed:
@@ -275,5 +268,5 @@ def _match_experts(people: list[_Person], existing: _Existing, *, errors) -> lis
 
 
 def _namesakes(person: _Person, existing: _Existing) -> list[Expert]:
-    key = _name_key(person.country.id, person.value("name"), person.value("institution"))
+    key = name_key(person.country.id, person.value("name"), person.value("institution"))
     return existing.by_name.get(key, [])
