@@ -1,9 +1,11 @@
 """What surveys adds to the core's registries of contributions: a country's responses and
 their answers in its history (those of a draft round for staff alone), and how rounds,
-questions, options and responses are named there."""
+questions, options and responses are named there; on "My countries", where each country
+stands in the open rounds."""
 
-from nmg_registry import history, permissions
+from nmg_registry import history, permissions, selectors
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
+from surveys.selectors import open_rounds_of
 
 
 def register() -> None:
@@ -23,6 +25,7 @@ def register() -> None:
         history.RecordNames(Response, _response_names, "another response"),
     ):
         history.register_names(names)
+    selectors.add_to_kept_countries("rounds", open_rounds_of)
 
 
 def _readable_rounds(user):
