@@ -28,9 +28,8 @@ from analytics.selectors import (
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.models import StakeholderType, WorkingGroup
-from nmg_registry.selectors import home_overview
 from surveys.models import Survey
-from surveys.selectors import response_rows, visible_round, visible_rounds
+from surveys.selectors import home_overview, response_rows, visible_round, visible_rounds
 
 # The question the dashboard's chart and map show (section 5.1's "Stage in establishing NMGs").
 STAGE_QUESTION = "nmg_stage"

@@ -6,6 +6,11 @@ class NmgRegistryConfig(AppConfig):
     name = "nmg_registry"
     verbose_name = "Registry"
 
+    def ready(self):
+        from nmg_registry import contributions  # its models are loaded only now
+
+        contributions.register()
+
 
 class RegistryAdminConfig(admin_apps.AdminConfig):
     """Django's admin, with RegistryAdminSite as `admin.site`, where every model admin

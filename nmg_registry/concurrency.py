@@ -6,22 +6,16 @@ else saved meanwhile, refuses with an `EditConflict` that says who changed what 
 read from the record's history. The form then shows the message and the current values.
 """
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django import forms
-from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from nmg_registry import wording
+from nmg_registry.wording import FieldChange
+
 VERSION_FIELD = "version"
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    before: str
-    after: str
 
 
 class EditConflict(Exception):
@@ -47,19 +41,12 @@ class EditConflict(Exception):
     def summary(self) -> str:
         """Who changed (or removed) the record, when and how; the caller says what happens
         next."""
-        when = (
-            " at " + timezone.localtime(self.changed_at).strftime("%Y-%m-%d %H:%M")
-            if self.changed_at
-            else ""
+        text = wording.changed_sentence(
+            label=self.label, by=self.changed_by, at=self.changed_at, removed=self.removed
         )
-        verb = "removed" if self.removed else "changed"
-        text = (
-            f"{self.label} was {verb} by {self.changed_by}{when} while you were editing it, "
-            "so your changes were not saved."
-        )
+        text += " while you were editing it, so your changes were not saved."
         if self.changes:
-            listed = "; ".join(f"{c.field}: “{c.before}” → “{c.after}”" for c in self.changes)
-            text += f" Their changes: {listed}."
+            text += f" Their changes: {wording.listed_changes(self.changes)}."
         return text
 
     @property
@@ -134,7 +121,7 @@ def _removal(model, *, pk, label: str | None) -> EditConflict:
         )
     if removal is None:
         return EditConflict(
-            label=label, changed_by="someone else", changed_at=None, changes=[], removed=True
+            label=label, changed_by=wording.SOMEONE, changed_at=None, changes=[], removed=True
         )
     return EditConflict(
         label=label,
@@ -152,7 +139,7 @@ def _conflict(obj, *, since: datetime | None, label: str | None) -> EditConflict
     )
     if latest is None:
         return EditConflict(
-            label=label or str(obj), changed_by="someone else", changed_at=None, changes=[]
+            label=label or str(obj), changed_by=wording.SOMEONE, changed_at=None, changes=[]
         )
     # The history rows copy `updated_at`, so the version names the row the form was opened on.
     before = history.filter(updated_at=since).order_by("-history_id").first() if since else None
@@ -167,42 +154,19 @@ def _conflict(obj, *, since: datetime | None, label: str | None) -> EditConflict
 
 
 def _who(record) -> str:
-    user = record.history_user
-    if user is None:
-        return "an import or a command"
-    return user.get_full_name() or user.get_username()
+    return wording.author(record.history_user)
 
 
 def _changes(obj, before, after) -> list[FieldChange]:
     if before is None or before.pk == after.pk:
         return []
     delta = after.diff_against(before, excluded_fields=["updated_at", "created_at"])
-    return [
-        FieldChange(
-            _verbose_name(obj, change.field),
-            _shown(obj, change.field, change.old),
-            _shown(obj, change.field, change.new),
-        )
-        for change in delta.changes
-    ]
-
-
-def _verbose_name(obj, field_name: str) -> str:
-    try:
-        return str(obj._meta.get_field(field_name).verbose_name)
-    except FieldDoesNotExist:
-        return field_name
-
-
-def _shown(obj, field_name: str, value) -> str:
-    """The value as a reader knows it: a choice by its label."""
-    if value is None:
-        return ""
-    try:
-        choices = dict(obj._meta.get_field(field_name).flatchoices)
-    except FieldDoesNotExist:
-        choices = {}
-    return str(choices.get(value, value))
+    changes = []
+    for change in delta.changes:
+        shown = wording.value_reader_of(type(obj), change.field)
+        label = wording.field_label(type(obj), change.field)
+        changes.append(FieldChange(label, shown(change.old), shown(change.new)))
+    return changes
 
 
 class VersionedFormMixin:

@@ -6,6 +6,10 @@ table gives the objects among its newest versions, with all their versions order
 object and date; consecutive versions of an object are compared in Python, and foreign
 keys are named from dictionaries filled in bulk. A country whose composition was imported
 from a file of thousands of rows thus reads a few hundred versions, not its whole history.
+
+The core reads no app built on it: each app registers, in its AppConfig.ready(), the
+tables it keeps of a country (`register_source`) and how its records are named
+(`register_names`).
 """
 
 import datetime
@@ -17,21 +21,13 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.db.models.lookups import Exact
-from django.utils import timezone
 
-from compositions.models import Expert, Membership
-from nmg_registry import permissions
-from nmg_registry.concurrency import FieldChange  # a field's name, its value before and after
-from nmg_registry.models import Country, MirrorGroup, Representative, StakeholderType, WorkingGroup
-from surveys.models import Answer, Question, QuestionOption, Response, Survey
+from nmg_registry import wording
+from nmg_registry.models import Country
+from nmg_registry.wording import FieldChange  # a field's name, its value before and after
 
-IMPORT_OR_COMMAND = "import or command"
+IMPORT_OR_COMMAND = wording.NO_USER
 ACTIONS = {"+": "created", "~": "changed", "-": "removed"}
-# How a record of another country that a row points to reads, in place of its name.
-OTHER_COUNTRY = {
-    MirrorGroup: "a mirror group of another country",
-    Expert: "an expert of another country",
-}
 # Bookkeeping that changes on every save and tells a reader nothing.
 IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at"})
 # Versions read per table, for `limit` entries: saves without a visible change are left
@@ -44,6 +40,49 @@ HISTORY_COLUMNS = (
     "history_change_reason",
     "history_user_id",
 )
+
+
+# What the apps contribute: registered in their AppConfig.ready(), in the order read.
+
+
+@dataclass(frozen=True)
+class HistorySource:
+    """A history table a country's history reads: which of its versions belong to the
+    country (as the user may read them), how a version's record is labelled, and which
+    fields the label already says (left out of a creation's or removal's values)."""
+
+    model: type[models.Model]
+    versions: Callable[[Country, object], models.QuerySet]
+    label: Callable[[dict, "HistoryNames"], str]
+    in_label: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class RecordNames:
+    """How the records of `model` that history rows point to are named: `load(ids,
+    reading, names)` reads, in bulk, those with the ids the rows hold (`names`: those
+    loaded so far); `unknown` is a record it lacks. `show` turns a loaded value into a name."""
+
+    model: type[models.Model]
+    load: Callable[[set, "HistoryReading", "HistoryNames"], dict]
+    unknown: str
+    show: Callable[[object], str] = str
+
+
+_sources: dict[type, HistorySource] = {}  # by model: registering again replaces
+_names: dict[type, RecordNames] = {}
+
+
+def register_source(source: HistorySource) -> None:
+    """Adds a table to every country's history; register a record's parents before it,
+    so that at one instant (an import writes both) the parent's change reads first."""
+    _sources[source.model] = source
+
+
+def register_names(names: RecordNames) -> None:
+    """Names the records of a model wherever a history row points to one. Loaded in the
+    order registered: a loader may use the names registered before it."""
+    _names[names.model] = names
 
 
 @dataclass(frozen=True)
@@ -84,74 +123,32 @@ class _Field:
     in_label: bool
 
 
-@dataclass(frozen=True)
-class _Source:
-    """A history table and how its rows read."""
-
-    model: type[models.Model]
-    rows: list[dict]
-    label: Callable[[dict], str]
-    in_label: frozenset[str]
-
-
 def country_history(*, country: Country, limit: int, user) -> list[HistoryEntry]:
     """The newest `limit` changes to `country` and everything it keeps, newest first, as
-    `user` may read them: the responses of a draft round are staff's alone.
+    `user` may read them, from every registered source (the country's record, mirror
+    groups, representatives, experts and their seats, survey responses and answers).
 
-    Covers the country's record, mirror groups, representatives, experts (also those since
-    removed) and their seats, and its survey responses and their answers. A record that
-    moved between countries shows only its versions of its time in `country`, and names
-    what it points to as they were in `country`: no other country's data appears here.
+    A record that moved between countries shows only its versions of its time in
+    `country`, and names what it points to as they were in `country`: no other country's
+    data appears here.
     """
     window = max(limit, 0) * WINDOW_FACTOR
-    kept = {"country_id": country.pk}
-    rounds = permissions.rounds_visible_to(user, Survey.objects.all()).values("pk")
     rows = {
-        Country: _rows(Country.history.filter(id=country.pk), window),
-        MirrorGroup: _rows(MirrorGroup.history.filter(**kept), window),
-        Representative: _rows(Representative.history.filter(**kept), window),
-        Expert: _rows(Expert.history.filter(**kept), window),
-        Membership: _rows(_while_kept(Membership, "expert", Expert, country), window),
-        Response: _rows(Response.history.filter(**kept, survey_id__in=rounds), window),
-        Answer: _rows(
-            _while_kept(Answer, "response", Response, country).filter(
-                response_id__in=Response.history.filter(survey_id__in=rounds).values("id")
-            ),
-            window,
-        ),
+        source.model: _rows(source.versions(country, user), window) for source in _sources.values()
     }
-    names = _Names.load(country, rows)
-    sources = [
-        _Source(Country, rows[Country], lambda row: row["name"], frozenset()),
-        _Source(MirrorGroup, rows[MirrorGroup], lambda row: row["name"], frozenset({"country"})),
-        _Source(
-            Representative,
-            rows[Representative],
-            lambda row: names.user(row["user_id"]),
-            frozenset({"country", "user"}),
-        ),
-        _Source(Expert, rows[Expert], lambda row: row["name"], frozenset({"country"})),
-        _Source(Membership, rows[Membership], names.seat, frozenset({"expert"})),
-        _Source(
-            Response,
-            rows[Response],
-            lambda row: f"response to {names.survey(row['survey_id'])}",
-            frozenset({"country", "survey"}),
-        ),
-        _Source(Answer, rows[Answer], names.answer, frozenset({"response", "question"})),
-    ]
+    names = HistoryNames.load(HistoryReading(country=country, rows=rows))
     entries = []
-    for rank, source in enumerate(sources):
+    for rank, source in enumerate(_sources.values()):
         fields = _fields(source.model, names, in_label=source.in_label)
-        shown = _newest(source.rows, window)
-        for row, entry in _entries(source, fields, names, shown=shown):
+        shown = _newest(rows[source.model], window)
+        for row, entry in _entries(source, rows[source.model], fields, names, shown=shown):
             # Parents before children at the same instant (an import writes both at once).
             entries.append(((row["history_date"], rank, row["history_id"]), entry))
     newest = heapq.nlargest(limit, entries, key=lambda pair: pair[0])
     return [entry for _, entry in newest]
 
 
-def _while_kept(model, parent: str, parent_model, country: Country) -> models.QuerySet:
+def versions_while_kept(model, parent: str, parent_model, country: Country) -> models.QuerySet:
     """The versions of `model` (seats, answers) written while their parent (expert,
     response) belonged to `country`: the parent's latest version at or before each one is
     of this country. A parent moved to another country takes its later versions with it,
@@ -191,135 +188,71 @@ def _newest(rows: list[dict], window: int) -> frozenset[int]:
     return frozenset(row["history_id"] for row in newest)
 
 
-class _Names:
+@dataclass(frozen=True)
+class HistoryReading:
+    """The country whose history is read and the rows read from each table, by model."""
+
+    country: Country
+    rows: dict[type, list[dict]]
+
+    def ids(self, model) -> set:
+        """The ids of the `model` records the rows point to."""
+        ids = set()
+        for source_model, table in self.rows.items():
+            for field in _tracked(source_model):
+                if field.is_relation and field.related_model is model:
+                    ids |= {row[field.attname] for row in table}
+        ids.discard(None)
+        return ids
+
+
+class HistoryNames:
     """What a reader calls each record a history row points to, read in bulk."""
 
-    def __init__(self, by_kind: dict[str, dict]):
-        self.by_kind = by_kind
+    def __init__(self, users: dict, by_model: dict[type, dict]):
+        self.users = users
+        self.by_model = by_model
 
     @classmethod
-    def load(cls, country: Country, rows: dict[type, list[dict]]) -> "_Names":
-        user_ids = {row["history_user_id"] for table in rows.values() for row in table}
-        user_ids |= {row["user_id"] for row in rows[Representative]}
-        user_ids |= {row["submitted_by_id"] for row in rows[Response]}
-        user_ids.discard(None)
+    def load(cls, reading: HistoryReading) -> "HistoryNames":
+        user_ids = {row["history_user_id"] for table in reading.rows.values() for row in table}
+        user_ids = (user_ids | reading.ids(get_user_model())) - {None}
         users = {
-            user.pk: user.get_full_name() or user.get_username()
+            user.pk: wording.person(user)
             for user in get_user_model()
             .objects.filter(pk__in=user_ids)
             .only("username", "first_name", "last_name")
         }
-        countries = {country.pk: country.name}
-        other_countries = {
-            row["country_id"]
-            for model, table in rows.items()
-            if model is not Country
-            for row in table
-            if row.get("country_id") not in (None, country.pk)
-        }
-        if other_countries:  # a record moved between countries
-            countries |= dict(
-                Country.objects.filter(pk__in=other_countries).values_list("pk", "name")
-            )
-        answers = rows[Answer]
-        questions = {
-            pk: (code, slug)
-            for pk, code, slug in Question.objects.filter(
-                pk__in={row["question_id"] for row in answers}
-            ).values_list("pk", "code", "survey__slug")
-        }
-        option_ids = {row["option_id"] for row in answers} - {None}
-        surveys = dict(
-            Survey.objects.filter(pk__in={row["survey_id"] for row in rows[Response]}).values_list(
-                "pk", "slug"
-            )
-        )
-        return cls(
-            {
-                "users": users,
-                "countries": countries,
-                "working_groups": {
-                    pk: f"WG{number}"
-                    for pk, number in WorkingGroup.objects.values_list("pk", "number")
-                },
-                "stakeholder_types": dict(StakeholderType.objects.values_list("pk", "label")),
-                "surveys": surveys,
-                "questions": questions,
-                "options": dict(
-                    QuestionOption.objects.filter(pk__in=option_ids).values_list("pk", "label")
-                ),
-                "mirror_groups": _latest_names(
-                    MirrorGroup, {row["mirror_group_id"] for row in rows[Membership]}, country
-                ),
-                "experts": _latest_names(
-                    Expert, {row["expert_id"] for row in rows[Membership]}, country
-                ),
-                "response_surveys": {row["id"]: row["survey_id"] for row in rows[Response]},
-            }
-        )
-
-    def _get(self, kind: str, pk, unknown: str) -> str:
-        if pk is None:
-            return ""
-        return self.by_kind[kind].get(pk, unknown)
+        names = cls(users, {})
+        for model, record_names in _names.items():
+            names.by_model[model] = record_names.load(reading.ids(model), reading, names)
+        return names
 
     def user(self, pk) -> str:
-        return self._get("users", pk, "a removed user")
-
-    def survey(self, pk) -> str:
-        return self._get("surveys", pk, "a removed round")
-
-    def question(self, pk) -> str:
         if pk is None:
             return ""
-        return self.by_kind["questions"].get(pk, ("a removed question", ""))[0]
+        return self.users.get(pk, "a removed user")
 
-    def response(self, pk) -> str:
-        if pk is None:
-            return ""
-        survey_id = self.by_kind["response_surveys"].get(pk)
-        return f"response to {self.survey(survey_id)}" if survey_id else "another response"
+    def record(self, model, pk):
+        """What was loaded for the record (None when nothing was)."""
+        return self.by_model.get(model, {}).get(pk)
 
-    def seat(self, row: dict) -> str:
-        expert = self._get("experts", row["expert_id"], "a removed expert")
-        group = self._get("mirror_groups", row["mirror_group_id"], "a removed mirror group")
-        in_group = f" in {group}" if group else ""
-        if row["working_group_id"] is None:
-            return f"seat of {expert} (working group unknown){in_group}"
-        return f"{self.for_field(WorkingGroup, row['working_group_id'])} seat of {expert}{in_group}"
-
-    def answer(self, row: dict) -> str:
-        question = self.by_kind["questions"].get(row["question_id"])
-        if question is None:
-            return "answer to a removed question"
-        return "answer to {} in {}".format(*question)
-
-    def for_field(self, related_model, pk) -> str:
+    def name(self, model, pk) -> str:
         """The name of the record a foreign key points to."""
         if pk is None:
             return ""
-        if related_model is Response:
-            return self.response(pk)
-        if related_model is Question:
-            return self.question(pk)
-        kind, unknown = _FOREIGN_KEYS[related_model]
-        return self._get(kind, pk, unknown)
+        if model is get_user_model():
+            return self.user(pk)
+        record_names = _names.get(model)
+        if record_names is None:
+            return str(pk)
+        value = self.record(model, pk)
+        return record_names.unknown if value is None else record_names.show(value)
 
 
-_FOREIGN_KEYS = {
-    Country: ("countries", "a removed country"),
-    WorkingGroup: ("working_groups", "a removed working group"),
-    StakeholderType: ("stakeholder_types", "a removed stakeholder type"),
-    MirrorGroup: ("mirror_groups", "a removed mirror group"),
-    Expert: ("experts", "a removed expert"),
-    Survey: ("surveys", "a removed round"),
-    QuestionOption: ("options", "a removed option"),
-}
-
-
-def _latest_names(model, ids: set, country: Country) -> dict:
+def latest_names(model, ids: set, country: Country, *, elsewhere: str) -> dict:
     """The latest name each record had while it belonged to `country`, those since removed
-    included. A record only ever of other countries reads as such, never by its name."""
+    included. A record only ever of other countries reads as `elsewhere`, never by its name."""
     ids.discard(None)
     names = {}
     versions = model.history.filter(id__in=ids).order_by("id", "history_date", "history_id")
@@ -327,56 +260,32 @@ def _latest_names(model, ids: set, country: Country) -> dict:
         if country_id == country.pk:
             names[pk] = name
         else:
-            names.setdefault(pk, OTHER_COUNTRY[model])
+            names.setdefault(pk, elsewhere)
     return names
 
 
-def _fields(model, names: _Names, *, in_label: frozenset[str]) -> list[_Field]:
+def _tracked(model) -> list:
+    return [f for f in model.history.model.tracked_fields if f.name not in IGNORED_FIELDS]
+
+
+def _fields(model, names: HistoryNames, *, in_label: frozenset[str]) -> list[_Field]:
     """The fields of the model's history worth showing, each with how its values read."""
-    fields = []
-    for field in model.history.model.tracked_fields:
-        if field.name in IGNORED_FIELDS:
-            continue
-        fields.append(
-            _Field(
-                attname=field.attname,
-                verbose_name=str(field.verbose_name),
-                show=_shower(field, names),
-                in_label=field.name in in_label,
-            )
+    return [
+        _Field(
+            attname=field.attname,
+            verbose_name=str(field.verbose_name),
+            show=wording.value_reader(field, names.name),
+            in_label=field.name in in_label,
         )
-    return fields
+        for field in _tracked(model)
+    ]
 
 
-def _shower(field, names: _Names) -> Callable[[object], str]:
-    if field.is_relation:
-        related = field.related_model
-        if related is get_user_model():
-            return names.user
-        return lambda pk: names.for_field(related, pk)
-    if field.choices:
-        labels = {value: str(label) for value, label in field.flatchoices}
-        return lambda value: labels.get(value, "" if value is None else str(value))
-    return _show_value
-
-
-def _show_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _entries(source: _Source, fields: list[_Field], names: _Names, *, shown) -> Iterable[tuple]:
+def _entries(source: HistorySource, rows, fields, names: HistoryNames, *, shown) -> Iterable:
     """(row, entry) for each version in `shown`, compared with the object's version before."""
     what = str(source.model._meta.verbose_name)
     previous = None
-    for row in source.rows:
+    for row in rows:
         if previous is not None and previous["id"] != row["id"]:
             previous = None
         before, previous = previous, row
@@ -393,7 +302,7 @@ def _entries(source: _Source, fields: list[_Field], names: _Names, *, shown) -> 
                 when=row["history_date"],
                 who=names.user(user_id) if user_id is not None else IMPORT_OR_COMMAND,
                 what=what,
-                label=source.label(row),
+                label=source.label(row, names),
                 action=ACTIONS.get(kind, kind),
                 reason=row["history_change_reason"] or "",
                 changes=changes,

@@ -1,72 +1,40 @@
-"""Reads of the core registry for pages and exports."""
+"""Reads of the core registry for pages and exports.
 
-import datetime
-from collections import Counter, defaultdict
-from dataclasses import dataclass
-from enum import StrEnum
+The country profile and "My countries" also show what the apps built on the core add
+(the configuration model, the open rounds): each registers its additions in its
+AppConfig.ready(), so the core reads no app above it.
+"""
 
-from django.db.models import Count, Q
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from analytics.selectors import CONFIGURATION_MODELS, configuration_model
+from django.db.models import Count
+
 from nmg_registry import permissions
 from nmg_registry.models import ApiToken, Country, MirrorGroup, Representative
-from surveys.models import Response, Survey
+
+# name -> read(country, groups): a value the country profile shows, from its mirror groups.
+_profile_additions: dict[str, Callable] = {}
+# name -> read(countries, user): {country id: value} for "My countries", in bulk.
+_kept_country_additions: dict[str, Callable] = {}
 
 
-@dataclass(frozen=True)
-class RoundLine:
-    slug: str
-    title: str
-    status: str
-    status_label: str
-    opens_on: object
-    closes_on: object
-    invited: int
-    submitted: int
-    is_draft: bool
-    is_published: bool
+def add_to_country_profile(name: str, read: Callable) -> None:
+    """Registers `read(country, groups)`: the profile's `name`, from the groups it shows."""
+    _profile_additions[name] = read
 
 
-@dataclass(frozen=True)
-class HomeOverview:
-    countries: list[Country]
-    signatories: int
-    rounds: list[RoundLine]
+def add_to_kept_countries(name: str, read: Callable) -> None:
+    """Registers `read(countries, user)`, giving each kept country's `name` by its id, read
+    in bulk for all of them."""
+    _kept_country_additions[name] = read
 
 
-def home_overview(*, user) -> HomeOverview:
-    """The countries and the survey rounds the user may see (drafts for staff alone) with
-    their response counts, in two queries."""
-    countries = list(Country.objects.order_by("code"))
-    surveys = (
-        permissions.rounds_visible_to(user, Survey.objects.all())
-        .annotate(
-            invited=Count("invited_countries", distinct=True),
-            submitted=Count(
-                "responses",
-                filter=Q(responses__status=Response.Status.SUBMITTED),
-                distinct=True,
-            ),
-        )
-        .order_by("-opens_on", "slug")
-    )
-    rounds = [
-        RoundLine(
-            slug=s.slug,
-            title=s.title,
-            status=s.status,
-            status_label=s.get_status_display(),
-            opens_on=s.opens_on,
-            closes_on=s.closes_on,
-            invited=s.invited,
-            submitted=s.submitted,
-            is_draft=s.is_draft,
-            is_published=s.is_published,
-        )
-        for s in surveys
-    ]
-    signatories = sum(c.participation == Country.Participation.SIGNATORY for c in countries)
-    return HomeOverview(countries=countries, signatories=signatories, rounds=rounds)
+class _WithAdditions:
+    """Templates read an addition like a field (`profile.configuration_model`)."""
+
+    def __getitem__(self, name: str):
+        return self.additions[name]
 
 
 @dataclass(frozen=True)
@@ -102,16 +70,12 @@ class RepresentativeLine:
 
 
 @dataclass(frozen=True)
-class CountryProfile:
+class CountryProfile(_WithAdditions):
     """What a country's profile page shows besides the country's own fields."""
 
     groups: list[MirrorGroup]
-    configuration_model: str  # a key of analytics' CONFIGURATION_MODELS, or "" without groups
     representatives: list[RepresentativeLine] | None  # None: not the reader's to see
-
-    @property
-    def configuration_model_label(self) -> str:
-        return CONFIGURATION_MODELS.get(self.configuration_model, "")
+    additions: dict = field(default_factory=dict)  # by name, from the apps' registrations
 
 
 def country_representatives(*, country: Country) -> list[RepresentativeLine]:
@@ -139,79 +103,34 @@ def country_mirror_groups(*, country: Country) -> list[MirrorGroup]:
 
 
 def country_profile(*, country: Country, with_representatives: bool) -> CountryProfile:
-    """The non-personal profile of a country: its groups and the configuration model they
-    make (the assessment's own rule); its representatives only when asked for. One query,
-    two with the representatives."""
+    """The non-personal profile of a country: its groups and what the apps read from them
+    (the assessment's configuration model); its representatives only when asked for. One
+    query, two with the representatives."""
     groups = country_mirror_groups(country=country)
-    model = configuration_model(Counter(group.kind for group in groups)) if groups else ""
     return CountryProfile(
         groups=groups,
-        configuration_model=model,
         representatives=country_representatives(country=country) if with_representatives else None,
+        additions={name: read(country, groups) for name, read in _profile_additions.items()},
     )
 
 
-class RoundProgress(StrEnum):
-    NOT_STARTED = "not_started"
-    DRAFT = Response.Status.DRAFT.value
-    SUBMITTED = Response.Status.SUBMITTED.value
-
-
 @dataclass(frozen=True)
-class RoundState:
-    """Where a country stands in one open round."""
-
-    survey: Survey
-    progress: RoundProgress
-    saved_at: datetime.datetime | None  # the draft's last save
-    submitted_at: datetime.datetime | None
-
-
-@dataclass(frozen=True)
-class KeptCountry:
+class KeptCountry(_WithAdditions):
     country: Country
-    rounds: list[RoundState]  # the open rounds the country is invited to
+    additions: dict  # by name, from the apps' registrations (surveys: its open "rounds")
 
 
 def countries_kept(*, user) -> list[KeptCountry]:
-    """ "My countries": each country the user keeps, with its response's progress in every
-    open round it is invited to. Four queries whatever the number of countries or rounds."""
+    """ "My countries": each country the user keeps, with what the apps add to it (where it
+    stands in the open rounds). One query, and those of the additions."""
     countries = list(permissions.countries_kept_by(user, Country.objects.order_by("code")))
     if not countries:
         return []
-    country_ids = [country.pk for country in countries]
-    surveys = Survey.objects.open().in_bulk()
-    invited: dict[int, list[Survey]] = defaultdict(list)
-    invitations = (
-        Survey.invited_countries.through.objects.filter(
-            survey_id__in=list(surveys), country_id__in=country_ids
-        )
-        .order_by("survey__closes_on", "survey__slug")
-        .values_list("country_id", "survey_id")
-    )
-    for country_id, survey_id in invitations:
-        invited[country_id].append(surveys[survey_id])
-    responses = {
-        (r.country_id, r.survey_id): r
-        for r in Response.objects.filter(
-            survey_id__in=list(surveys), country_id__in=country_ids
-        ).only("pk", "country_id", "survey_id", "status", "updated_at", "submitted_at")
-    }
+    added = {name: read(countries, user) for name, read in _kept_country_additions.items()}
     return [
         KeptCountry(
             country=country,
-            rounds=[
-                _round_state(survey, responses.get((country.pk, survey.pk)))
-                for survey in invited[country.pk]
-            ],
+            additions={name: values.get(country.pk) for name, values in added.items()},
         )
         for country in countries
     ]
-
-
-def _round_state(survey: Survey, response: Response | None) -> RoundState:
-    if response is None:
-        return RoundState(survey, RoundProgress.NOT_STARTED, None, None)
-    if response.is_submitted:
-        return RoundState(survey, RoundProgress.SUBMITTED, None, response.submitted_at)
-    return RoundState(survey, RoundProgress.DRAFT, response.updated_at, None)

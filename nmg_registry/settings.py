@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "surveys",
     "compositions",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [

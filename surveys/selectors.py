@@ -4,6 +4,7 @@ import datetime
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import NamedTuple
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -418,3 +419,115 @@ def _matching_values(questions: Sequence[Question], earlier: Response) -> dict[s
         elif not answer.option_id:
             values[question.code] = answer.text
     return values
+
+
+# The start page and "My countries"
+
+
+@dataclass(frozen=True)
+class RoundLine:
+    slug: str
+    title: str
+    status: str
+    status_label: str
+    opens_on: object
+    closes_on: object
+    invited: int
+    submitted: int
+    is_draft: bool
+    is_published: bool
+
+
+@dataclass(frozen=True)
+class HomeOverview:
+    countries: list[Country]
+    signatories: int
+    rounds: list[RoundLine]
+
+
+def home_overview(*, user) -> HomeOverview:
+    """The countries and the survey rounds the user may see (drafts for staff alone) with
+    their response counts, in two queries."""
+    countries = list(Country.objects.order_by("code"))
+    surveys = (
+        permissions.rounds_visible_to(user, Survey.objects.all())
+        .annotate(
+            invited=Count("invited_countries", distinct=True),
+            submitted=Count(
+                "responses",
+                filter=Q(responses__status=Response.Status.SUBMITTED),
+                distinct=True,
+            ),
+        )
+        .order_by("-opens_on", "slug")
+    )
+    rounds = [
+        RoundLine(
+            slug=s.slug,
+            title=s.title,
+            status=s.status,
+            status_label=s.get_status_display(),
+            opens_on=s.opens_on,
+            closes_on=s.closes_on,
+            invited=s.invited,
+            submitted=s.submitted,
+            is_draft=s.is_draft,
+            is_published=s.is_published,
+        )
+        for s in surveys
+    ]
+    signatories = sum(c.participation == Country.Participation.SIGNATORY for c in countries)
+    return HomeOverview(countries=countries, signatories=signatories, rounds=rounds)
+
+
+class OpenRoundProgress(StrEnum):
+    NOT_STARTED = "not_started"
+    DRAFT = Response.Status.DRAFT.value
+    SUBMITTED = Response.Status.SUBMITTED.value
+
+
+@dataclass(frozen=True)
+class OpenRoundState:
+    """Where a country stands in one open round."""
+
+    survey: Survey
+    progress: OpenRoundProgress
+    saved_at: datetime.datetime | None  # the draft's last save
+    submitted_at: datetime.datetime | None
+
+
+def open_rounds_of(countries: list[Country], user) -> dict[int, list[OpenRoundState]]:
+    """ "My countries": each country's response's progress in every open round it is invited
+    to, by country id. Three queries whatever the number of countries or rounds."""
+    country_ids = [country.pk for country in countries]
+    surveys = Survey.objects.open().in_bulk()
+    invited: dict[int, list[Survey]] = {pk: [] for pk in country_ids}
+    invitations = (
+        Survey.invited_countries.through.objects.filter(
+            survey_id__in=list(surveys), country_id__in=country_ids
+        )
+        .order_by("survey__closes_on", "survey__slug")
+        .values_list("country_id", "survey_id")
+    )
+    for country_id, survey_id in invitations:
+        invited[country_id].append(surveys[survey_id])
+    responses = {
+        (r.country_id, r.survey_id): r
+        for r in Response.objects.filter(
+            survey_id__in=list(surveys), country_id__in=country_ids
+        ).only("pk", "country_id", "survey_id", "status", "updated_at", "submitted_at")
+    }
+    return {
+        country_id: [
+            _round_state(survey, responses.get((country_id, survey.pk))) for survey in rounds
+        ]
+        for country_id, rounds in invited.items()
+    }
+
+
+def _round_state(survey: Survey, response: Response | None) -> OpenRoundState:
+    if response is None:
+        return OpenRoundState(survey, OpenRoundProgress.NOT_STARTED, None, None)
+    if response.is_submitted:
+        return OpenRoundState(survey, OpenRoundProgress.SUBMITTED, None, response.submitted_at)
+    return OpenRoundState(survey, OpenRoundProgress.DRAFT, response.updated_at, None)

@@ -29,8 +29,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from demo.loader import load_demo_data
 from nmg_registry import permissions, services
-from nmg_registry.demo import load_demo_data
 from nmg_registry.models import Country, PendingImport
 from surveys.models import Survey
 from tests import factories

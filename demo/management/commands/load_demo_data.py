@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from nmg_registry.demo import (
+from demo.loader import (
     DemoDataError,
     existing_demo_logins,
     load_demo_data,
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         except ImportFailed as failed:
             raise CommandError(
                 f"The demo data did not import, nothing was written (a bug in "
-                f"nmg_registry/demo.py):\n{failed}"
+                f"demo/loader.py):\n{failed}"
             ) from failed
         self.stdout.write(f"Composition import: {result.composition.line()}")
         self.stdout.write(f"Survey import: {result.survey.line()}")

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from compositions.models import Expert, Membership
+from demo.loader import DESCRIPTION, load_demo_data
 from nmg_registry import permissions
-from nmg_registry.demo import DESCRIPTION, load_demo_data
 from nmg_registry.models import Country, DemoDataset, MirrorGroup, Representative
 from surveys.models import Answer, Response, Survey
 
