@@ -19,7 +19,8 @@ from nmg_registry.models import PendingImport
 from nmg_registry.tabular import ImportFailed, RowError
 from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
 from surveys.selectors import RoundProgress, round_status
-from surveys.services import close_round, import_survey, open_round, send_round_reminders
+from surveys.services.file_import import import_survey
+from surveys.services.rounds import close_round, open_round, send_round_reminders
 
 
 def limit_to_round(form_class, survey_id):

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from nmg_registry.management.importing import ImportCommand
 from surveys.models import Survey
 from surveys.selectors import survey_by_slug
-from surveys.services import import_survey
+from surveys.services.file_import import import_survey
 
 
 class Command(ImportCommand):
