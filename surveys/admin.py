@@ -16,10 +16,8 @@ from nmg_registry import permissions
 from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline, PolicyModelAdmin
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
 from nmg_registry.models import PendingImport
-from nmg_registry.tabular import ImportFailed, RowError
 from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
 from surveys.selectors import RoundProgress, round_status
-from surveys.services.file_import import import_survey
 from surveys.services.rounds import close_round, open_round, send_round_reminders
 
 
@@ -335,19 +333,6 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, PolicyHistoryAdmin):
 
     def import_options(self, form):
         return {"survey": form.cleaned_data["survey"].slug}
-
-    def perform_import(self, *, user, data, filename, options, dry_run, previewed=None):
-        survey = Survey.objects.filter(slug=options["survey"]).first()
-        if survey is None:
-            raise ImportFailed([RowError(f"the round {options['survey']} no longer exists")])
-        return import_survey(
-            survey=survey,
-            data=data,
-            filename=filename,
-            dry_run=dry_run,
-            user=user,
-            previewed=previewed,
-        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answer_count=Count("answers"))

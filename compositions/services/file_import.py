@@ -89,3 +89,19 @@ def import_composition(
     if not dry_run:
         _write(plan, user=user, reason=import_reason("composition", filename))
     return plan.summary(dry_run=dry_run)
+
+
+def import_upload(
+    *, data, filename, options, dry_run, user, previewed, only_countries
+) -> ImportSummary:
+    """The composition import as the staged-upload engine runs it (nmg_registry.imports):
+    `options` say whether the file replaces its countries' compositions."""
+    return import_composition(
+        data=data,
+        filename=filename,
+        replace=bool(options.get("replace")),
+        dry_run=dry_run,
+        user=user,
+        only_countries=only_countries,
+        previewed=previewed,
+    )

@@ -186,3 +186,23 @@ def _stored_responses(
     if lock:
         queryset = queryset.select_for_update()
     return {response.country_id: response for response in queryset}
+
+
+def import_upload(
+    *, data, filename, options, dry_run, user, previewed, only_countries
+) -> ImportSummary:
+    """The survey import as the staged-upload engine runs it (nmg_registry.imports):
+    `options` name the round. A responses file is never restricted to one country's page."""
+    if only_countries is not None:
+        raise ValueError("A responses file is imported for a round, not from a country's page.")
+    survey = Survey.objects.filter(slug=options["survey"]).first()
+    if survey is None:
+        raise ImportFailed([RowError(f"the round {options['survey']} no longer exists")])
+    return import_survey(
+        survey=survey,
+        data=data,
+        filename=filename,
+        dry_run=dry_run,
+        user=user,
+        previewed=previewed,
+    )
