@@ -9,11 +9,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nmg_registry import permissions
-from nmg_registry.bulk_writes import BulkHistory
+from nmg_registry.bulk_writes import BulkWriter
 from nmg_registry.concurrency import lock_unchanged
+from nmg_registry.import_plan import ModelWrites
 from nmg_registry.models import Country
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
 from surveys.selectors import round_closed_notice, survey_invites
+from surveys.services.import_plan import write_answers
 
 
 @transaction.atomic
@@ -122,24 +124,19 @@ def _create_response(response: Response, *, label: str) -> None:
 def _write_answers(response: Response, questions, *, wanted, stored, user) -> None:
     """Create, change and remove only the answers that differ, each kind in bulk with its
     history."""
-    new, changed, removed = [], [], []
+    answers = ModelWrites()
     for question in questions:
         answer = stored.get(question.pk)
         if question.pk not in wanted:
             if answer is not None:
-                removed.append(answer)
+                answers.removed.append(answer)
             continue
         option, text = wanted[question.pk]
         if answer is None:
-            new.append(Answer(response=response, question=question, option=option, text=text))
+            answers.created.append(
+                Answer(response=response, question=question, option=option, text=text)
+            )
         elif answer.option_id != (option.pk if option else None) or answer.text != text:
             answer.option, answer.text = option, text
-            changed.append(answer)
-    history = BulkHistory(user=user, reason=None)
-    if new:
-        history.record(Answer, Answer.objects.bulk_create(new), "+")
-    if changed:
-        Answer.objects.bulk_update(changed, ["option", "text"])
-        history.record(Answer, changed, "~")
-    if removed:
-        history.delete(Answer, removed)
+            answers.updated.append(answer)
+    write_answers(BulkWriter(user=user, reason=None), answers)

@@ -61,15 +61,15 @@ def import_survey(
         survey=survey,
         resource=resource,
         submitter=user if permissions.is_signed_in(user) else None,
-        dry_run=dry_run,
         reason=import_reason("survey", filename),
     )
     for row in rows:
         plan.add_row(row, stored.get(row.country.pk))
-    check_previewed(plan.summary, previewed)
+    summary = plan.summary(dry_run=dry_run)
+    check_previewed(summary, previewed)
     if not dry_run:
         plan.write()
-    return plan.summary
+    return summary
 
 
 class _QuestionColumns:

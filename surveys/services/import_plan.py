@@ -9,14 +9,11 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from nmg_registry.bulk_writes import BulkHistory
+from nmg_registry.bulk_writes import BulkWriter
+from nmg_registry.import_plan import ImportPlan, ModelWrites
 from nmg_registry.models import Country
-from nmg_registry.tabular import Change, ImportSummary
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
 from surveys.resources import AnswerValue, SurveyResponseResource
-
-RESPONSES = "responses"
-ANSWERS = "answers"
 
 
 @dataclass(frozen=True)
@@ -35,26 +32,19 @@ def _shown(value: AnswerValue) -> str:
     return '"' + Truncator(" ".join(value.split())).chars(60) + '"'
 
 
-class ResponsesPlan:
+class ResponsesPlan(ImportPlan):
     """Compares the file's rows with the stored responses; gathers the writes that make them
     equal, so that each kind of write is one bulk query, and the summary of it."""
 
-    def __init__(
-        self, *, survey: Survey, resource: SurveyResponseResource, submitter, dry_run, reason
-    ):
+    def __init__(self, *, survey: Survey, resource: SurveyResponseResource, submitter, reason):
+        super().__init__()
         self.survey = survey
         self.resource = resource
         self.submitter = submitter
         self.reason = reason
         self.now = timezone.now()
-        self.summary = ImportSummary(dry_run=dry_run)
-        self.response_counts = self.summary.for_model(RESPONSES)
-        self.answer_counts = self.summary.for_model(ANSWERS)
-        self.new_responses: list[Response] = []
-        self.changed_responses: list[Response] = []
-        self.new_answers: list[Answer] = []
-        self.changed_answers: list[Answer] = []
-        self.removed_answers: list[Answer] = []
+        self.responses = self.writes_of("responses")
+        self.answers = self.writes_of("answers")
 
     def add_row(self, row: CleanRow, response: Response | None) -> None:
         is_new = response is None
@@ -77,7 +67,7 @@ class ResponsesPlan:
             how = "draft → submitted" if was_draft else "submitted again"
             self._change("update", "response", f"{row.country.code}: {how}", row)
         else:
-            self.response_counts.unchanged += 1
+            self.responses.unchanged += 1
         for action, description in answer_changes:
             self._change(action, "answer", description, row)
 
@@ -85,13 +75,7 @@ class ResponsesPlan:
         response.status = Response.Status.SUBMITTED
         response.submitted_at = self.now
         response.submitted_by = self.submitter
-        response.updated_at = self.now  # bulk_update skips auto_now
-        if new:
-            self.new_responses.append(response)
-            self.response_counts.created += 1
-        else:
-            self.changed_responses.append(response)
-            self.response_counts.updated += 1
+        (self.responses.created if new else self.responses.updated).append(response)
 
     def _plan_answer(self, row, response, question: Question, answer: Answer | None):
         """The (action, description) of the change to one answer, or None when it stays."""
@@ -102,22 +86,19 @@ class ResponsesPlan:
         if value is None and answer is None:
             return None
         if value is None:
-            self.removed_answers.append(answer)
-            self.answer_counts.removed += 1
+            self.answers.removed.append(answer)
             return "remove", f"{about}: {_shown(self._stored_value(answer))}"
         if answer is None:
-            self.new_answers.append(
+            self.answers.created.append(
                 Answer(response=response, question=question, option=option, text=text)
             )
-            self.answer_counts.created += 1
             return "create", f"{about}: {_shown(value)}"
         if answer.option_id == (option.pk if option else None) and answer.text == text:
-            self.answer_counts.unchanged += 1
+            self.answers.unchanged += 1
             return None
         before = _shown(self._stored_value(answer))
         answer.option, answer.text = option, text
-        self.changed_answers.append(answer)
-        self.answer_counts.updated += 1
+        self.answers.updated.append(answer)
         return "update", f"{about}: {before} → {_shown(value)}"
 
     def _stored_value(self, answer: Answer) -> AnswerValue:
@@ -125,26 +106,20 @@ class ResponsesPlan:
         return self.resource.option(answer.option_id) if answer.option_id else answer.text
 
     def _change(self, action: str, model: str, description: str, row: CleanRow) -> None:
-        self.summary.changes.append(
-            Change(action, model, f"{action} {model} {description}", line=row.line)
-        )
+        self.note(action, model, f"{action} {model} {description}", line=row.line)
 
     def write(self) -> None:
         """Responses first, so that new answers can point to them; each write followed (a
         removal preceded) by its history, which names the importer and the file."""
-        history = BulkHistory(user=self.submitter, reason=self.reason, date=self.now)
-        if self.new_responses:
-            history.record(Response, Response.objects.bulk_create(self.new_responses), "+")
-        if self.changed_responses:
-            Response.objects.bulk_update(
-                self.changed_responses, ["status", "submitted_at", "submitted_by", "updated_at"]
-            )
-            history.record(Response, self.changed_responses, "~")
-        if self.new_answers:
-            history.record(Answer, Answer.objects.bulk_create(self.new_answers), "+")
-        if self.changed_answers:
-            Answer.objects.bulk_update(self.changed_answers, ["option", "text"])
-            history.record(Answer, self.changed_answers, "~")
-        if self.removed_answers:
-            # Nothing references an answer: a delete without per-row signals is safe.
-            history.delete(Answer, self.removed_answers)
+        writer = BulkWriter(user=self.submitter, reason=self.reason, date=self.now)
+        writer.create(Response, self.responses.created)
+        writer.update(Response, self.responses.updated, ["status", "submitted_at", "submitted_by"])
+        write_answers(writer, self.answers)
+
+
+def write_answers(writer: BulkWriter, answers: ModelWrites) -> None:
+    """A response's planned answers written: new, changed (option and text), removed."""
+    writer.create(Answer, answers.created)
+    writer.update(Answer, answers.updated, ["option", "text"])
+    # Nothing references an answer: a delete without per-row signals is safe.
+    writer.remove(Answer, answers.removed)
