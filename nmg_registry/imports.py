@@ -9,7 +9,7 @@ registers the function that imports it (`register_kind`, from its AppConfig.read
 """
 
 import datetime
-from typing import Protocol
+from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import transaction
@@ -29,30 +29,17 @@ NOT_WAITING = (
 )
 NOT_THE_UPLOADER = "Only the person who uploaded this file may confirm its import."
 
-
-class ImportRunner(Protocol):
-    """An app's file import as the engine runs it. `options` are the door's JSON-able
-    choices kept with the upload; `only_countries` (Country objects) is a country page's
-    restriction, None elsewhere. Raises ImportFailed or PlanChanged; writes nothing then."""
-
-    def __call__(
-        self,
-        *,
-        data: bytes,
-        filename: str,
-        options: dict,
-        dry_run: bool,
-        user,
-        previewed: str | None,
-        only_countries,
-    ) -> ImportSummary: ...
+# The import of each kind of file, registered by the app that owns it.
+_runners: dict[str, Callable[..., ImportSummary]] = {}
 
 
-_runners: dict[str, ImportRunner] = {}
+def register_kind(kind: str, runner: Callable[..., ImportSummary]) -> None:
+    """Make `runner` the import of the files of `kind` (a PendingImport.Kind value).
 
-
-def register_kind(kind: str, runner: ImportRunner) -> None:
-    """Make `runner` the import of the files of `kind` (a PendingImport.Kind value)."""
+    It is called with the keywords a door gives `run`: `options` are the door's JSON-able
+    choices kept with the upload, `only_countries` (Country objects) a country page's
+    restriction. It raises ImportFailed or PlanChanged, writing nothing then.
+    """
     _runners[kind] = runner
 
 
@@ -64,31 +51,15 @@ class UploadNotWaiting(Exception):
         super().__init__(NOT_WAITING)
 
 
-def run(
-    kind: str,
-    *,
-    data: bytes,
-    filename: str,
-    options: dict,
-    dry_run: bool = False,
-    user=None,
-    previewed: str | None = None,
-    only_countries=None,
-) -> ImportSummary:
-    """Import a file of `kind` at once, without staging it (`user` None: the command line)."""
+def run(kind: str, **import_args) -> ImportSummary:
+    """Import a file of `kind` at once, without staging it. `import_args`: data, filename,
+    options, and if need be dry_run, user (None, the default, is the command line),
+    previewed (the fingerprint of a confirmed preview) and only_countries."""
     try:
         runner = _runners[kind]
     except KeyError:
         raise ImproperlyConfigured(f"No import is registered for {kind!r} files.") from None
-    return runner(
-        data=data,
-        filename=filename,
-        options=options,
-        dry_run=dry_run,
-        user=user,
-        previewed=previewed,
-        only_countries=only_countries,
-    )
+    return runner(**import_args)
 
 
 @transaction.atomic
@@ -100,22 +71,14 @@ def stage(*, user, kind: str, filename: str, data: bytes, options: dict) -> Pend
     )
 
 
+@transaction.atomic
 def upload(
     *, user, kind: str, filename: str, data: bytes, options: dict, only_countries=None
 ) -> tuple[PendingImport, ImportSummary]:
-    """Check a file with a dry run and keep it for confirmation: the waiting upload and its
-    preview. A file with errors raises ImportFailed and is not kept."""
-    summary = run(
-        kind,
-        data=data,
-        filename=filename,
-        options=options,
-        dry_run=True,
-        user=user,
-        only_countries=only_countries,
-    )
+    """Keep a file for confirmation if a dry run of its import finds it clean: the waiting
+    upload and its preview. A file with errors raises ImportFailed and is not kept."""
     pending = stage(user=user, kind=kind, filename=filename, data=data, options=options)
-    return pending, summary
+    return pending, _run_pending(pending, user=user, dry_run=True, only_countries=only_countries)
 
 
 def preview(pending: PendingImport, *, user, only_countries=None) -> ImportSummary:

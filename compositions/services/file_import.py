@@ -91,17 +91,7 @@ def import_composition(
     return plan.summary(dry_run=dry_run)
 
 
-def import_upload(
-    *, data, filename, options, dry_run, user, previewed, only_countries
-) -> ImportSummary:
+def import_upload(*, options, **import_args) -> ImportSummary:
     """The composition import as the staged-upload engine runs it (nmg_registry.imports):
     `options` say whether the file replaces its countries' compositions."""
-    return import_composition(
-        data=data,
-        filename=filename,
-        replace=bool(options.get("replace")),
-        dry_run=dry_run,
-        user=user,
-        only_countries=only_countries,
-        previewed=previewed,
-    )
+    return import_composition(replace=bool(options.get("replace")), **import_args)

@@ -188,9 +188,7 @@ def _stored_responses(
     return {response.country_id: response for response in queryset}
 
 
-def import_upload(
-    *, data, filename, options, dry_run, user, previewed, only_countries
-) -> ImportSummary:
+def import_upload(*, options, only_countries=None, **import_args) -> ImportSummary:
     """The survey import as the staged-upload engine runs it (nmg_registry.imports):
     `options` name the round. A responses file is never restricted to one country's page."""
     if only_countries is not None:
@@ -198,11 +196,4 @@ def import_upload(
     survey = Survey.objects.filter(slug=options["survey"]).first()
     if survey is None:
         raise ImportFailed([RowError(f"the round {options['survey']} no longer exists")])
-    return import_survey(
-        survey=survey,
-        data=data,
-        filename=filename,
-        dry_run=dry_run,
-        user=user,
-        previewed=previewed,
-    )
+    return import_survey(survey=survey, **import_args)
