@@ -13,7 +13,6 @@ from compositions.services.experts import (
     remove_expert,
     update_expert,
 )
-from compositions.services.file_import import import_composition
 from nmg_registry import permissions
 from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
@@ -127,16 +126,6 @@ class ExpertAdmin(
 
     def import_options(self, form):
         return {"replace": form.cleaned_data["replace"]}
-
-    def perform_import(self, *, user, data, filename, options, dry_run, previewed=None):
-        return import_composition(
-            data=data,
-            filename=filename,
-            replace=options["replace"],
-            dry_run=dry_run,
-            user=user,
-            previewed=previewed,
-        )
 
     def export_links(self, request):
         return [

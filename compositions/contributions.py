@@ -1,13 +1,16 @@
 """What compositions adds to the core's registries of contributions: experts and their
-seats in a country's history, and how experts are named there."""
+seats in a country's history, and how experts are named there; the composition file's
+import kind."""
 
 from compositions.models import Expert, Membership
-from nmg_registry import history
-from nmg_registry.models import MirrorGroup, WorkingGroup
+from compositions.services.file_import import import_upload
+from nmg_registry import history, imports
+from nmg_registry.models import MirrorGroup, PendingImport, WorkingGroup
 
 
 def register() -> None:
     """Called once, from the app's ready()."""
+    imports.register_kind(PendingImport.Kind.COMPOSITION, import_upload)
     history.register_source(
         history.HistorySource(
             Expert,

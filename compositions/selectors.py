@@ -12,8 +12,8 @@ from django.utils import timezone
 from compositions.models import Expert, Gender, Membership, MembershipRole
 from compositions.resources import COLUMNS, CompositionResource
 from nmg_registry import permissions
+from nmg_registry.imports import PENDING_IMPORT_LIFETIME
 from nmg_registry.models import PendingImport, StakeholderType, WorkingGroup
-from nmg_registry.services import PENDING_IMPORT_LIFETIME
 from nmg_registry.tabular import write_csv, write_xlsx
 
 EXPORT_SHEET = "Composition"

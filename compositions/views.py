@@ -20,14 +20,11 @@ from compositions.forms import (
 from compositions.models import Expert
 from compositions.selectors import composition_export, composition_template_xlsx
 from compositions.services.experts import create_expert, remove_expert, update_expert
-from compositions.services.file_import import import_composition
-from nmg_registry import permissions
-from nmg_registry.admin_imports import PREVIEW_CHANGES_SHOWN
+from nmg_registry import imports, permissions
 from nmg_registry.concurrency import EditConflict, version_of
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.forms import submitted_copy
 from nmg_registry.models import Country, PendingImport
-from nmg_registry.services import stage_import
 from nmg_registry.tabular import ImportFailed, PlanChanged
 from nmg_registry.views import add_service_errors, country_page
 
@@ -229,19 +226,6 @@ def expert_delete(request, country, pk):
     )
 
 
-def _import_for_page(*, user, country, data, filename, replace, dry_run, previewed=None):
-    """The composition import as the country's page runs it: that country's rows alone."""
-    return import_composition(
-        data=data,
-        filename=filename,
-        replace=replace,
-        dry_run=dry_run,
-        user=user,
-        only_countries=[country],
-        previewed=previewed,
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 @_experts_edit_page
@@ -252,25 +236,18 @@ def composition_upload(request, country):
         upload = form.cleaned_data["file"]
         data, replace = upload.read(), form.cleaned_data["replace"]
         try:
-            summary = _import_for_page(
+            pending, summary = imports.upload(
                 user=request.user,
-                country=country,
-                data=data,
+                kind=PendingImport.Kind.COMPOSITION,
                 filename=upload.name,
-                replace=replace,
-                dry_run=True,
+                data=data,
+                options={"replace": replace, "country": country.code},
+                only_countries=[country],  # the page imports its country alone
             )
         except ImportFailed as failed:
             return _upload_page(
                 request, country, form=form, errors=failed.errors, filename=upload.name
             )
-        pending = stage_import(
-            user=request.user,
-            kind=PendingImport.Kind.COMPOSITION,
-            filename=upload.name,
-            data=data,
-            options={"replace": replace, "country": country.code},
-        )
         return _upload_page(request, country, pending=pending, summary=summary)
     return _upload_page(request, country, form=form)
 
@@ -282,25 +259,18 @@ def composition_upload_confirm(request, country, pending_id):
     """Import the previewed file, if the import would still make the changes the preview
     showed (else the new preview); only its uploader may, and only while it waits."""
     pending = selectors.waiting_upload(country=country, pk=pending_id)
-    if pending is None:
-        messages.error(
-            request,
-            "That upload is no longer waiting for confirmation: it was imported already, or "
-            "it expired. Upload the file again.",
-        )
-        return redirect("compositions:upload", code=country.code)
-    if not permissions.can_confirm_import(request.user, pending):
-        raise PermissionDenied("Only the person who uploaded this file may confirm its import.")
     try:
-        summary = _import_for_page(
+        if pending is None:
+            raise imports.UploadNotWaiting
+        summary = imports.confirm(
+            pending,
             user=request.user,
-            country=country,
-            data=bytes(pending.data),
-            filename=pending.filename,
-            replace=bool(pending.options.get("replace")),
-            dry_run=False,
             previewed=request.POST.get("plan", ""),
+            only_countries=[country],
         )
+    except imports.UploadNotWaiting as gone:
+        messages.error(request, str(gone))
+        return redirect("compositions:upload", code=country.code)
     except PlanChanged as changed:
         # Someone changed the composition since the preview: the user sees the changes the
         # import would now make and confirms those, or not.
@@ -316,7 +286,6 @@ def composition_upload_confirm(request, country, pending_id):
             errors=failed.errors,
             filename=pending.filename,
         )
-    pending.delete()
     messages.success(request, f"Imported {pending.filename}. {summary.line()}")
     return redirect("compositions:experts", code=country.code)
 
@@ -334,7 +303,6 @@ def _upload_page(
 ):
     """The upload page: the form (with the file's errors, if any), or the preview of a
     staged upload with the fingerprint of its plan for the confirmation to hand back."""
-    changes = summary.changes if summary else []
     return render(
         request,
         "compositions/composition_upload.html",
@@ -344,10 +312,7 @@ def _upload_page(
             "errors": errors,
             "filename": filename,
             "pending": pending,
-            "summary": summary,
-            "plan": summary.fingerprint() if summary else "",
             "plan_changed": plan_changed,
-            "changes": changes[:PREVIEW_CHANGES_SHOWN],
-            "changes_not_shown": max(0, len(changes) - PREVIEW_CHANGES_SHOWN),
+            **imports.preview_context(summary),
         },
     )

@@ -20,7 +20,7 @@ from compositions.services.file_import import import_composition
 from nmg_registry.models import Country, DemoDataset, MirrorGroup, Representative, WorkingGroup
 from nmg_registry.tabular import ImportSummary, write_csv
 from surveys.models import Response, Survey
-from surveys.services import import_survey
+from surveys.services.file_import import import_survey
 
 DESCRIPTION = (
     "Synthetic demo data: per-country values are invented; only the totals match the "

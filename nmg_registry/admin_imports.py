@@ -1,8 +1,9 @@
 """Spreadsheet import screens in the admin: upload, preview of every change, confirm.
 
-The upload waits in the database (PendingImport) between preview and confirmation, so any
-web worker or host can take the confirmation. The preview is computed again from the stored
-file when shown, so it describes the database as it is at that moment.
+The screens are a door to the staged-upload engine (`nmg_registry.imports`), which keeps
+the upload between preview and confirmation and runs the import its kind registered. The
+preview is computed again from the stored file when shown, so it describes the database as
+it is at that moment.
 """
 
 from django import forms
@@ -14,12 +15,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from nmg_registry import permissions
+from nmg_registry import imports, permissions
 from nmg_registry.models import PendingImport
-from nmg_registry.services import stage_import
-from nmg_registry.tabular import ImportFailed, ImportSummary, PlanChanged
+from nmg_registry.tabular import ImportFailed, PlanChanged
 
-PREVIEW_CHANGES_SHOWN = 500
+# Another person's upload, or one imported already: not even its existence is shown.
+NO_SUCH_UPLOAD = "No upload of yours is waiting with that number."
 
 
 class SpreadsheetUploadForm(forms.Form):
@@ -41,8 +42,9 @@ class SpreadsheetUploadForm(forms.Form):
 
 
 class SpreadsheetImportAdminMixin:
-    """Adds /import/ and /import/<id>/ to a ModelAdmin. Subclasses set `import_kind`,
-    `import_title`, `import_form_class` and implement `import_options` and `perform_import`.
+    """Adds /import/ and /import/<id>/ to a ModelAdmin. Subclasses set `import_kind` (a kind
+    of file its app registered with `nmg_registry.imports`), `import_title` and
+    `import_form_class`, and implement `import_options`.
     """
 
     import_kind: str
@@ -53,12 +55,6 @@ class SpreadsheetImportAdminMixin:
     def import_options(self, form) -> dict:
         """The form's options as JSON-able values, stored with the pending upload."""
         return {}
-
-    def perform_import(
-        self, *, user, data, filename, options, dry_run, previewed=None
-    ) -> ImportSummary:
-        """Run the import service; `previewed` is the fingerprint of the confirmed preview."""
-        raise NotImplementedError
 
     def export_links(self, request) -> list[dict]:
         """Download links shown beside the import button: [{"url": …, "label": …}]."""
@@ -97,23 +93,16 @@ class SpreadsheetImportAdminMixin:
             upload = form.cleaned_data["file"]
             data, options = upload.read(), self.import_options(form)
             try:
-                self.perform_import(
-                    user=request.user,
-                    data=data,
-                    filename=upload.name,
-                    options=options,
-                    dry_run=True,
-                )
-            except ImportFailed as failed:
-                errors = failed.errors
-            else:
-                pending = stage_import(
+                pending, _ = imports.upload(
                     user=request.user,
                     kind=self.import_kind,
                     filename=upload.name,
                     data=data,
                     options=options,
                 )
+            except ImportFailed as failed:
+                errors = failed.errors
+            else:
                 return redirect(self._url("import_confirm", pending.pk))
         return self._render(request, form=form, errors=errors)
 
@@ -121,19 +110,18 @@ class SpreadsheetImportAdminMixin:
         self._refuse_unless_staff(request)
         pending = get_object_or_404(PendingImport, pk=pending_id, kind=self.import_kind)
         if not permissions.can_confirm_import(request.user, pending):
-            # Another person's upload: not even its existence is shown.
-            raise Http404("No upload of yours is waiting with that number.")
-        dry_run = request.method != "POST"
+            raise Http404(NO_SUCH_UPLOAD)
         try:
-            summary = self.perform_import(
-                user=request.user,
-                data=bytes(pending.data),
-                filename=pending.filename,
-                options=pending.options,
-                dry_run=dry_run,
-                # A confirmation applies the plan it was shown, or nothing.
-                previewed=None if dry_run else request.POST.get("plan", ""),
+            if request.method != "POST":
+                summary = imports.preview(pending, user=request.user)
+                return self._render(request, pending=pending, summary=summary)
+            # A confirmation applies the plan it was shown, or nothing.
+            summary = imports.confirm(
+                pending, user=request.user, previewed=request.POST.get("plan", "")
             )
+        except imports.UploadNotWaiting:
+            # Confirmed at the same moment from another window: that one imported it.
+            raise Http404(NO_SUCH_UPLOAD) from None
         except ImportFailed as failed:
             # The database changed since the preview in a way that makes the file invalid.
             return self._render(request, pending=pending, errors=failed.errors)
@@ -144,9 +132,6 @@ class SpreadsheetImportAdminMixin:
                 "Nothing was written.",
             )
             return self._render(request, pending=pending, summary=changed.summary)
-        if dry_run:
-            return self._render(request, pending=pending, summary=summary)
-        pending.delete()
         messages.success(request, f"Imported {pending.filename}. {summary.line()}")
         return redirect(self._url("changelist"))
 
@@ -162,18 +147,14 @@ class SpreadsheetImportAdminMixin:
         )
 
     def _render(self, request, *, form=None, pending=None, summary=None, errors=()):
-        changes = summary.changes if summary else []
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": self.import_title,
             "form": form,
             "pending": pending,
-            "summary": summary,
             "errors": errors,
-            "changes": changes[:PREVIEW_CHANGES_SHOWN],
-            "plan": summary.fingerprint() if summary else "",
-            "changes_not_shown": max(0, len(changes) - PREVIEW_CHANGES_SHOWN),
+            **imports.preview_context(summary),
             "upload_url": self._url("import"),
             "changelist_url": self._url("changelist"),
         }

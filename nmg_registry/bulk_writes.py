@@ -1,4 +1,5 @@
-"""Writes of many records at once with their history, for the file imports of every app.
+"""Writes of many records at once with their history, for the file imports of every app
+and the answer form: `BulkWriter` creates, updates and removes; `BulkHistory` records.
 
 Each history row names who made the change and why (`import_reason`), as a history row of
 a form's save does: the history page and the conflict messages read them alike whichever
@@ -66,14 +67,46 @@ class BulkHistory:
 
         A queryset delete() sends a signal per row, on which simple_history writes one
         history row per query; a removal of thousands would grow the query count with the
-        file. Django's signal-free `_raw_delete` (private API, stable since Django 1.9) is
-        safe here: the history is written just before, and the callers delete only rows
-        nothing else references (or whose dependants they delete first).
+        file. Django's signal-free `_raw_delete` (private API, stable since Django 1.9; the
+        import engine's only one, kept here alone) is safe here: the history is written just
+        before, and the callers delete only rows nothing else references (or whose
+        dependants they delete first).
         """
         self.record(model, objs, "-")
         for ids in id_batches(objs):
             queryset = model._default_manager.filter(pk__in=ids)
             queryset._raw_delete(queryset.db)
+
+
+class BulkWriter:
+    """Creates, updates and removes records in batches, each write followed (a removal
+    preceded) by its history rows, all with one date, user and change reason: the one way
+    the file imports and the answer form write many records."""
+
+    def __init__(self, *, user, reason: str | None, date=None):
+        self.history = BulkHistory(user=user, reason=reason, date=date)
+        self.date = self.history.date
+
+    def create(self, model, objs: list) -> None:
+        for batch in batches(objs):
+            created = model._default_manager.bulk_create(batch, batch_size=BATCH_SIZE)
+            self.history.record(model, created, "+")
+
+    def update(self, model, objs: list, fields) -> None:
+        """Save `fields` of the records; a field kept up to date on save (auto_now), which
+        bulk_update skips, takes the writer's date."""
+        stamped = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        fields = [*fields, *(name for name in stamped if name not in fields)]
+        for batch in batches(objs):
+            for obj in batch:
+                for name in stamped:
+                    setattr(obj, name, self.date)
+            model._default_manager.bulk_update(batch, fields, batch_size=BATCH_SIZE)
+            self.history.record(model, batch, "~")
+
+    def remove(self, model, objs: list) -> None:
+        for batch in batches(objs):
+            self.history.delete(model, batch)
 
 
 def id_batches(objs: list):

@@ -19,22 +19,9 @@ from nmg_registry.models import (
     ApiToken,
     Country,
     MirrorGroup,
-    PendingImport,
     Representative,
     WorkingGroup,
 )
-
-PENDING_IMPORT_LIFETIME = datetime.timedelta(days=1)
-
-
-@transaction.atomic
-def stage_import(*, user, kind: str, filename: str, data: bytes, options: dict) -> PendingImport:
-    """Keep an uploaded file until its uploader confirms the preview; drop stale ones."""
-    PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_IMPORT_LIFETIME).delete()
-    return PendingImport.objects.create(
-        kind=kind, user=user, filename=filename, data=data, options=options
-    )
-
 
 # API tokens
 

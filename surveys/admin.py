@@ -18,16 +18,10 @@ from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetU
 from nmg_registry.admin_writes import ServiceWritesAdmin
 from nmg_registry.concurrency import version_of
 from nmg_registry.models import PendingImport
-from nmg_registry.tabular import ImportFailed, RowError
 from surveys.models import Answer, Question, QuestionOption, Response, Survey, Target
 from surveys.selectors import RoundProgress, round_status
-from surveys.services import (
-    close_round,
-    import_survey,
-    open_round,
-    save_response,
-    send_round_reminders,
-)
+from surveys.services.answering import save_response
+from surveys.services.rounds import close_round, open_round, send_round_reminders
 
 
 def limit_to_round(form_class, survey_id):
@@ -399,19 +393,6 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, ServiceWritesAdmin, PolicyHisto
 
     def import_options(self, form):
         return {"survey": form.cleaned_data["survey"].slug}
-
-    def perform_import(self, *, user, data, filename, options, dry_run, previewed=None):
-        survey = Survey.objects.filter(slug=options["survey"]).first()
-        if survey is None:
-            raise ImportFailed([RowError(f"the round {options['survey']} no longer exists")])
-        return import_survey(
-            survey=survey,
-            data=data,
-            filename=filename,
-            dry_run=dry_run,
-            user=user,
-            previewed=previewed,
-        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answer_count=Count("answers"))

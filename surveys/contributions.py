@@ -1,15 +1,18 @@
 """What surveys adds to the core's registries of contributions: a country's responses and
 their answers in its history (those of a draft round for staff alone), and how rounds,
 questions, options and responses are named there; on "My countries", where each country
-stands in the open rounds."""
+stands in the open rounds; the responses file's import kind."""
 
-from nmg_registry import history, permissions, selectors
+from nmg_registry import history, imports, permissions, selectors
+from nmg_registry.models import PendingImport
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
 from surveys.selectors import open_rounds_of
+from surveys.services.file_import import import_upload
 
 
 def register() -> None:
     """Called once, from the app's ready()."""
+    imports.register_kind(PendingImport.Kind.SURVEY, import_upload)
     history.register_source(
         history.HistorySource(
             Response, _responses, _response_label, frozenset({"country", "survey"})

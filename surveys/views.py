@@ -13,10 +13,11 @@ from nmg_registry import permissions
 from nmg_registry.concurrency import EditConflict
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.views import country_or_404
-from surveys import selectors, services
+from surveys import selectors
 from surveys.forms import ResponseForm
 from surveys.models import Response, Survey
 from surveys.selectors import response_export
+from surveys.services import answering
 
 
 @require_GET
@@ -59,7 +60,7 @@ def answer(request, slug, code):
     form = ResponseForm(request.POST or None, sheet=sheet)
     if form.is_valid():
         try:
-            response = services.save_response(
+            response = answering.save_response(
                 user=request.user,
                 survey=survey,
                 country=country,

@@ -89,3 +89,9 @@ def import_composition(
     if not dry_run:
         _write(plan, user=user, reason=import_reason("composition", filename))
     return plan.summary(dry_run=dry_run)
+
+
+def import_upload(*, options, **import_args) -> ImportSummary:
+    """The composition import as the staged-upload engine runs it (nmg_registry.imports):
+    `options` say whether the file replaces its countries' compositions."""
+    return import_composition(replace=bool(options.get("replace")), **import_args)

@@ -5,7 +5,7 @@ seats to create, update and remove, and describes each change for the preview.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from compositions.models import Expert, Membership, MembershipRole
 from compositions.services.import_rows import (
@@ -16,33 +16,18 @@ from compositions.services.import_rows import (
     _show,
     _Stored,
 )
+from nmg_registry.import_plan import ImportPlan
 from nmg_registry.models import StakeholderType, WorkingGroup
-from nmg_registry.tabular import Change, ImportSummary
 
 
-@dataclass
-class _Plan:
-    new_experts: list[Expert] = field(default_factory=list)
-    updated_experts: list[Expert] = field(default_factory=list)
-    updated_fields: set[str] = field(default_factory=set)
-    removed_experts: list[Expert] = field(default_factory=list)
-    # (expert, working group or None, role): the expert may not be saved yet.
-    new_memberships: list[tuple] = field(default_factory=list)
-    updated_memberships: list[Membership] = field(default_factory=list)
-    removed_memberships: list[Membership] = field(default_factory=list)
-    changes: list[Change] = field(default_factory=list)
-    unchanged_experts: int = 0
-    unchanged_memberships: int = 0
+class _Plan(ImportPlan):
+    """The composition's planned writes. A new seat is (expert, working group or None,
+    role): its expert may not be saved yet."""
 
-    def summary(self, *, dry_run: bool) -> ImportSummary:
-        summary = ImportSummary(dry_run=dry_run, changes=self.changes)
-        experts = summary.for_model("experts")
-        experts.created, experts.updated = len(self.new_experts), len(self.updated_experts)
-        experts.unchanged, experts.removed = self.unchanged_experts, len(self.removed_experts)
-        seats = summary.for_model("memberships")
-        seats.created, seats.updated = len(self.new_memberships), len(self.updated_memberships)
-        seats.unchanged, seats.removed = self.unchanged_memberships, len(self.removed_memberships)
-        return summary
+    def __init__(self):
+        super().__init__()
+        self.experts = self.writes_of("experts")
+        self.memberships = self.writes_of("memberships")
 
 
 # Planning the changes
@@ -87,27 +72,27 @@ def _plan_new_person(plan: _Plan, person: _Person, *, fields) -> None:
     stakeholder_type = values.pop("stakeholder_type", None)
     values["stakeholder_type_id"] = stakeholder_type.id if stakeholder_type else None
     expert = Expert(country_id=person.country.id, **values)
-    plan.new_experts.append(expert)
-    plan.changes.append(Change("create", "expert", f"create expert {person.label}", person.line))
+    plan.experts.created.append(expert)
+    plan.note("create", "expert", f"create expert {person.label}", person.line)
     for seat in person.seats.values():
         _plan_new_seat(plan, person, expert, seat)
 
 
 def _plan_new_seat(plan: _Plan, person: _Person, expert, seat: _Seat) -> None:
     role = seat.role or MembershipRole.EXPERT
-    plan.new_memberships.append((expert, seat.working_group, role))
+    plan.memberships.created.append((expert, seat.working_group, role))
     description = f"create membership {person.label}: {_seat_label(seat.working_group)}, {role}"
-    plan.changes.append(Change("create", "membership", description, seat.line))
+    plan.note("create", "membership", description, seat.line)
 
 
 def _plan_known_person(plan, person, expert, existing, *, fields, replace, lookups) -> None:
     differences = _update_expert(plan, person, expert, fields=fields, lookups=lookups)
     if differences:
-        plan.updated_experts.append(expert)
+        plan.experts.updated.append(expert)
         description = f"update expert {person.label}: " + "; ".join(differences)
-        plan.changes.append(Change("update", "expert", description, person.line))
+        plan.note("update", "expert", description, person.line)
     else:
-        plan.unchanged_experts += 1
+        plan.experts.unchanged += 1
     kept = _plan_seats(plan, person, expert, existing.seats.get(expert.pk, []))
     if replace:
         for stored in existing.seats.get(expert.pk, []):
@@ -130,7 +115,7 @@ def _update_expert(plan, person: _Person, expert: Expert, *, fields, lookups) ->
         if old != new:
             differences.append(f"{name} {_show(old)} → {_show(new)}")
             setattr(expert, name, new)
-            plan.updated_fields.add(name)
+            plan.experts.updated_fields.add(name)
     return differences
 
 
@@ -156,7 +141,7 @@ def _plan_seats(plan: _Plan, person: _Person, expert: Expert, stored: list[_Stor
             kept.add(held.pk)
             _plan_role(plan, person, held, seat, role)
         elif key in in_groups and role == _group_role(in_groups[key]):
-            plan.unchanged_memberships += 1
+            plan.memberships.unchanged += 1
         else:
             _plan_new_seat(plan, person, expert, seat)
     return kept
@@ -171,32 +156,32 @@ def _group_role(seats: list[_Stored]) -> str:
 
 def _plan_role(plan: _Plan, person: _Person, held: _Stored, seat: _Seat, role: str) -> None:
     if held.role == role:
-        plan.unchanged_memberships += 1
+        plan.memberships.unchanged += 1
         return
     membership = _membership(held)
     membership.role = role
-    plan.updated_memberships.append(membership)
+    plan.memberships.updated.append(membership)
     description = (
         f"update membership {person.label}: {_seat_label(seat.working_group)}, "
         f"role {held.role} → {role}"
     )
-    plan.changes.append(Change("update", "membership", description, seat.line))
+    plan.note("update", "membership", description, seat.line)
 
 
 def _plan_removal(plan: _Plan, expert: Expert, existing: _Existing, *, lookups) -> None:
     label = f"{expert.name} ({existing.countries[expert.country_id].code})"
-    plan.removed_experts.append(expert)
-    plan.changes.append(Change("remove", "expert", f"remove expert {label}"))
+    plan.experts.removed.append(expert)
+    plan.note("remove", "expert", f"remove expert {label}")
     for stored in existing.seats.get(expert.pk, []):
         wg = lookups.working_groups.get(stored.working_group_id)
         _plan_seat_removal(plan, stored, label, _seat_label(wg))
 
 
 def _plan_seat_removal(plan: _Plan, stored: _Stored, label: str, where: str) -> None:
-    plan.removed_memberships.append(_membership(stored))
+    plan.memberships.removed.append(_membership(stored))
     group = f" in {stored.mirror_group_name}" if stored.mirror_group_name else ""
     description = f"remove membership {label}: {where}, {stored.role}{group}"
-    plan.changes.append(Change("remove", "membership", description))
+    plan.note("remove", "membership", description)
 
 
 def _membership(stored: _Stored) -> Membership:

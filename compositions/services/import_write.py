@@ -7,43 +7,24 @@ from django.db import IntegrityError
 
 from compositions.models import Expert, Membership
 from compositions.services.import_plan import _Plan
-from nmg_registry.bulk_writes import BATCH_SIZE, BulkHistory, batches, id_batches
+from nmg_registry.bulk_writes import BulkWriter, batches, id_batches
 from nmg_registry.tabular import ImportFailed, RowError
 
 
 def _write(plan: _Plan, *, user, reason: str) -> None:
     """Apply the plan in batches, each write followed (or, for removals, preceded) by its
     history rows, all with one timestamp."""
-    history = BulkHistory(user=user, reason=reason)
+    writer = BulkWriter(user=user, reason=reason)
+    experts, memberships = plan.experts, plan.memberships
     try:
-        for batch in batches(plan.removed_memberships):
-            history.delete(Membership, batch)
-        for batch in batches(plan.removed_experts):
-            history.delete(Expert, batch)
-        fields = [*sorted(plan.updated_fields), "updated_at"]
-        for batch in batches(plan.updated_experts):
-            for expert in batch:
-                expert.updated_at = history.date  # bulk_update() skips auto_now
-            Expert.objects.bulk_update(batch, fields, batch_size=BATCH_SIZE)
-            history.record(Expert, batch, "~")
-        for batch in batches(plan.new_experts):
-            history.record(Expert, Expert.objects.bulk_create(batch, batch_size=BATCH_SIZE), "+")
-        for batch in batches(plan.updated_memberships):
-            Membership.objects.bulk_update(batch, ["role"], batch_size=BATCH_SIZE)
-            history.record(Membership, batch, "~")
-        for batch in batches(plan.new_memberships):
-            memberships = [
-                Membership(
-                    expert_id=expert.pk,
-                    working_group_id=working_group.id if working_group else None,
-                    role=role,
-                )
-                for expert, working_group, role in batch
-            ]
-            history.record(
-                Membership, Membership.objects.bulk_create(memberships, batch_size=BATCH_SIZE), "+"
-            )
-        _touch_experts_with_changed_seats(plan, date=history.date)
+        writer.remove(Membership, memberships.removed)
+        writer.remove(Expert, experts.removed)
+        writer.update(Expert, experts.updated, sorted(experts.updated_fields))
+        writer.create(Expert, experts.created)
+        writer.update(Membership, memberships.updated, ["role"])
+        for batch in batches(memberships.created):
+            writer.create(Membership, [_new_membership(*seat) for seat in batch])
+        _touch_experts_with_changed_seats(plan, date=writer.date)
     except IntegrityError as exc:
         # Someone changed the same experts while the file was being read.
         raise ImportFailed(
@@ -51,13 +32,21 @@ def _write(plan: _Plan, *, user, reason: str) -> None:
         ) from exc
 
 
+def _new_membership(expert: Expert, working_group, role: str) -> Membership:
+    # Ids rather than objects: Model.__init__ is markedly faster without related objects,
+    # and the experts were saved only now.
+    return Membership(
+        expert_id=expert.pk, working_group_id=working_group.id if working_group else None, role=role
+    )
+
+
 def _touch_experts_with_changed_seats(plan: _Plan, *, date) -> None:
     """A new version for the kept experts whose seats alone changed, so that an expert's form
     opened before the import refuses to save over the new seats."""
-    touched = {m.expert_id for m in [*plan.updated_memberships, *plan.removed_memberships]}
-    touched |= {expert.pk for expert, _, _ in plan.new_memberships if expert.pk}
-    touched -= {expert.pk for expert in [*plan.updated_experts, *plan.removed_experts]}
-    touched -= {expert.pk for expert in plan.new_experts}
-    experts = [Expert(pk=pk) for pk in sorted(touched)]
-    for ids in id_batches(experts):
+    experts, memberships = plan.experts, plan.memberships
+    touched = {m.expert_id for m in [*memberships.updated, *memberships.removed]}
+    touched |= {expert.pk for expert, _, _ in memberships.created if expert.pk}
+    touched -= {expert.pk for expert in [*experts.updated, *experts.removed]}
+    touched -= {expert.pk for expert in experts.created}
+    for ids in id_batches([Expert(pk=pk) for pk in sorted(touched)]):
         Expert.objects.filter(pk__in=ids).update(updated_at=date)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from nmg_registry.tabular import ErrorList, ImportFailed, ImportSummary, limits
+from nmg_registry import imports
+from nmg_registry.tabular import ErrorList, ImportFailed, limits
 
 
 class ImportCommand(BaseCommand):
@@ -37,10 +38,20 @@ class ImportCommand(BaseCommand):
         self.stderr.write(f"{errors.count_text()}; nothing was written.")
         sys.exit(1)
 
-    def run_import(self, do_import) -> None:
-        """Call `do_import()`; print its one-line summary, or every error and exit 1."""
+    def import_file(
+        self, kind: str, path: str, *, options: dict, dry_run: bool, list_changes=False
+    ):
+        """Import the file through the engine every door uses (nmg_registry.imports), as the
+        trusted command line; print its changes when asked and its one-line summary, or
+        every error and exit 1."""
+        data = self.read_file(path)
         try:
-            summary: ImportSummary = do_import()
+            summary = imports.run(
+                kind, data=data, filename=Path(path).name, options=options, dry_run=dry_run
+            )
         except ImportFailed as failed:
             self.fail(failed.errors)
+        if list_changes:
+            for change in summary.changes:
+                self.stdout.write(f"line {change.line}: {change.description}")
         self.stdout.write(summary.line())

@@ -15,8 +15,8 @@ from compositions.models import Expert, Membership
 from compositions.services.experts import update_expert
 from compositions.services.file_import import import_composition
 from nmg_registry.concurrency import version_of
+from nmg_registry.imports import stage
 from nmg_registry.models import PendingImport
-from nmg_registry.services import stage_import
 from nmg_registry.tabular import ImportFailed
 from tests import factories
 
@@ -54,7 +54,7 @@ def stored() -> tuple[int, int, int]:
 
 def staged(user, *lines: str, country="ES") -> PendingImport:
     """An upload of `lines` waiting for `user`'s confirmation on `country`'s page."""
-    return stage_import(
+    return stage(
         user=user,
         kind=PendingImport.Kind.COMPOSITION,
         filename="composition.csv",

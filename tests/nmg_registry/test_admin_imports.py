@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from compositions.models import Expert
+from nmg_registry.imports import stage
 from nmg_registry.models import PendingImport
-from nmg_registry.services import stage_import
 from surveys.models import Response, Survey
 from tests import factories
 from tests.admin_helpers import admin_url, as_admin_user
@@ -31,7 +31,7 @@ def previewed_plan(page) -> dict:
 
 def staged_by(user) -> PendingImport:
     """Ana's row, uploaded by `user` and waiting for confirmation."""
-    return stage_import(
+    return stage(
         user=user,
         kind=PendingImport.Kind.COMPOSITION,
         filename="c.csv",

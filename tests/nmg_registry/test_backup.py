@@ -30,7 +30,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from demo.loader import load_demo_data
-from nmg_registry import permissions, services
+from nmg_registry import imports, permissions, services
 from nmg_registry.models import Country, PendingImport
 from surveys.models import Survey
 from tests import factories
@@ -82,7 +82,7 @@ def filled_registry(settings, client):
     _, token_key = services.create_api_token(user=staff, name="restored client")
     revoked, _ = services.create_api_token(user=staff, name="old client")
     services.revoke_api_token(user=staff, token_id=revoked.pk)
-    services.stage_import(
+    imports.stage(
         user=staff,
         kind=PendingImport.Kind.COMPOSITION,
         filename="experts.xlsx",

@@ -13,7 +13,7 @@ from compositions.models import Expert, Membership
 from nmg_registry.concurrency import version_of
 from nmg_registry.models import Country, MirrorGroup, Representative
 from surveys.models import Answer, Response
-from surveys.services import save_response
+from surveys.services.answering import save_response
 from tests import factories
 from tests.admin_helpers import admin_url, as_admin_user
 from tests.conftest import DRAFTS, PERSONAL

@@ -9,7 +9,7 @@ import pytest
 
 from nmg_registry.tabular import ImportFailed
 from surveys.models import Answer, QuestionOption, Response
-from surveys.services import import_survey
+from surveys.services.file_import import import_survey
 from tests.surveys.test_answering import make_round, post_answers, signed_in, stored_answers
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ from django.utils.html import escape
 
 from nmg_registry.concurrency import EditConflict, version_of
 from nmg_registry.models import Country
-from surveys import services
 from surveys.models import Answer, Question, Response, Survey
-from surveys.services import save_response
+from surveys.services import answering
+from surveys.services.answering import save_response
 from tests.admin_helpers import admin_url
 from tests.factories import (
     AnswerFactory,
@@ -603,7 +603,7 @@ def test_a_first_response_stored_meanwhile_by_someone_else_is_a_conflict(cast, m
         Response.objects.bulk_create([Response(survey=survey, country=country)])
         return None
 
-    monkeypatch.setattr(services, "_stored_response_id", none_yet_but_a_competitor_inserts_one)
+    monkeypatch.setattr(answering, "_stored_response_id", none_yet_but_a_competitor_inserts_one)
 
     with pytest.raises(EditConflict, match="The response of ES to NMG survey 2024 was changed"):
         save_response(

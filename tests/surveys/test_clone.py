@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from nmg_registry.models import Country
 from surveys.models import Question, QuestionOption, Survey
-from surveys.services import clone_survey
+from surveys.services.rounds import clone_survey
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 
 from surveys.models import Survey
 from surveys.selectors import response_export, response_rows
-from surveys.services import import_survey
+from surveys.services.file_import import import_survey
 from tests import factories
 from tests.surveys.test_import import TWENTY_INVITED, answer_rows, csv_file, header
 

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from surveys.models import Answer, Response, Survey
-from surveys.services import import_survey
+from surveys.services.file_import import import_survey
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from nmg_registry.history import country_history
 from surveys.models import Answer, Response, Survey
-from surveys.services import save_response
+from surveys.services.answering import save_response
 from tests.admin_helpers import admin_url
 from tests.surveys.test_import import ES_ROW, IT_ROW, SLUG, csv_file, run
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from nmg_registry.models import Country, Representative
 from surveys.models import Survey
 from surveys.selectors import round_status
-from surveys.services import close_round, open_round, send_round_reminders
+from surveys.services.rounds import close_round, open_round, send_round_reminders
 from tests import factories
 from tests.admin_helpers import admin_url, as_admin_user, first_countries
 
@@ -553,7 +553,7 @@ class RefusingConnection:
 
 
 def test_a_refusing_mail_server_is_reported_not_a_crash(client, cast, late_round, monkeypatch):
-    monkeypatch.setattr("surveys.services.get_connection", RefusingConnection)
+    monkeypatch.setattr("surveys.services.rounds.get_connection", RefusingConnection)
     client.force_login(cast.staff)
 
     sent = client.post(status_url(late_round["survey"]), {"action": "remind"}, follow=True)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from nmg_registry import permissions
 from surveys.models import Response, Survey
 from surveys.selectors import answer_sheet, visible_round
-from surveys.services import clone_survey
+from surveys.services.rounds import clone_survey
 from tests import factories
 
 pytestmark = pytest.mark.django_db

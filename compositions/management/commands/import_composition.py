@@ -1,9 +1,7 @@
 """`python manage.py import_composition <file> [--dry-run] [--replace]` (DESIGN section 5)."""
 
-from pathlib import Path
-
-from compositions.services.file_import import import_composition
 from nmg_registry.management.importing import ImportCommand
+from nmg_registry.models import PendingImport
 
 
 class Command(ImportCommand):
@@ -29,9 +27,6 @@ class Command(ImportCommand):
         )
 
     def handle(self, *args, file, dry_run, replace, **options):
-        data = self.read_file(file)
-        self.run_import(
-            lambda: import_composition(
-                data=data, filename=Path(file).name, replace=replace, dry_run=dry_run
-            )
+        self.import_file(
+            PendingImport.Kind.COMPOSITION, file, options={"replace": replace}, dry_run=dry_run
         )

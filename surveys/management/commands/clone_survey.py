@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from surveys.models import Survey
 from surveys.selectors import survey_by_slug
-from surveys.services import clone_survey
+from surveys.services.rounds import clone_survey
 
 
 def parse_date(option: str, value: str | None) -> datetime.date | None:

@@ -1,13 +1,11 @@
 """`python manage.py import_survey <survey-slug> <file> [--dry-run]` (DESIGN section 5)."""
 
-from pathlib import Path
-
 from django.core.management.base import CommandError
 
 from nmg_registry.management.importing import ImportCommand
+from nmg_registry.models import PendingImport
 from surveys.models import Survey
 from surveys.selectors import survey_by_slug
-from surveys.services import import_survey
 
 
 class Command(ImportCommand):
@@ -30,16 +28,11 @@ class Command(ImportCommand):
             round_ = survey_by_slug(slug=survey)
         except Survey.DoesNotExist as exc:
             raise CommandError(str(exc)) from None
-        data = self.read_file(file)
-
-        def do_import():
-            summary = import_survey(
-                survey=round_, data=data, filename=Path(file).name, dry_run=dry_run
-            )
+        self.import_file(
+            PendingImport.Kind.SURVEY,
+            file,
+            options={"survey": round_.slug},
+            dry_run=dry_run,
             # A dry run is asked for to see the changes; a real run lists them on request.
-            if dry_run or verbosity >= 2:
-                for change in summary.changes:
-                    self.stdout.write(f"line {change.line}: {change.description}")
-            return summary
-
-        self.run_import(do_import)
+            list_changes=dry_run or verbosity >= 2,
+        )
