@@ -6,9 +6,12 @@ import html
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from nmg_registry.models import Country
 from nmg_registry.tabular import ImportFailed
 from surveys.models import Answer, QuestionOption, Response
+from surveys.services.answering import save_response
 from surveys.services.file_import import import_survey
 from tests.surveys.test_answering import make_round, post_answers, signed_in, stored_answers
 
@@ -85,3 +88,26 @@ def test_a_value_is_read_alike_by_the_responses_file_and_the_answer_form(
     # the file reader before the column is read, with the same reason.
     where = "line 2, " + code + (": the cell is " if reason and "longer" in reason else ": ")
     assert from_file == (answer, where + reason if reason else None)
+
+
+def through_the_service(survey, user, code: str, typed: str) -> tuple[str | None, str | None]:
+    """The stored answer, or the error `save_response` names (the admin's door)."""
+    try:
+        save_response(
+            user=user,
+            survey=survey,
+            country=Country.objects.get(code="ES"),
+            answers={code: typed},
+            version="",
+            submit=False,
+        )
+    except ValidationError as refused:
+        return None, "; ".join(refused.message_dict[code])
+    return stored_answers(survey).get(code), None
+
+
+@pytest.mark.parametrize(("code", "typed", "answer", "reason"), CASES)
+def test_the_answer_service_reads_a_value_as_the_form_does(cast, code, typed, answer, reason):
+    survey = a_round()
+
+    assert through_the_service(survey, cast.rep_es, code, typed) == (answer, reason)
