@@ -36,6 +36,10 @@ COLUMNS = (
 # applicable"): a file without these columns leaves the stored values alone.
 OPTIONAL_COLUMNS = ("position", "region")
 REQUIRED_COLUMNS = tuple(c for c in COLUMNS if c not in OPTIONAL_COLUMNS)
+# A row is one seat of one expert of one country: these columns describe the seat, the rest
+# (after the country) the expert.
+SEAT_COLUMNS = ("working_group", "role")
+EXPERT_COLUMNS = tuple(c for c in COLUMNS if c not in ("country", *SEAT_COLUMNS))
 
 
 class RoleWidget(ChoiceWidget):

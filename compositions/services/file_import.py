@@ -9,7 +9,13 @@ number of queries does not grow with the number of rows until the batches fill.
 
 from django.db import transaction
 
-from compositions.resources import COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS, cell_widgets
+from compositions.resources import (
+    COLUMNS,
+    EXPERT_COLUMNS,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    cell_widgets,
+)
 from compositions.services.import_plan import _Lookups, _plan
 from compositions.services.import_rows import (
     _clean_rows,
@@ -20,17 +26,6 @@ from compositions.services.import_rows import (
 from compositions.services.import_write import _write
 from nmg_registry.bulk_writes import import_reason
 from nmg_registry.tabular import ErrorCollector, ImportSummary, check_previewed, read_table
-
-# The expert's fields as the file names them, in column order.
-EXPERT_FIELDS = (
-    "stakeholder_type",
-    "institution",
-    "name",
-    "position",
-    "gender",
-    "region",
-    "email",
-)
 
 
 @transaction.atomic
@@ -80,7 +75,7 @@ def import_composition(
         people,
         matches,
         existing,
-        fields=[name for name in EXPERT_FIELDS if name in columns],
+        fields=[name for name in EXPERT_COLUMNS if name in columns],
         replace=replace,
         lookups=_Lookups.from_widgets(widgets),
     )
