@@ -95,8 +95,9 @@ def response_export(*, survey: Survey, user, file_format: str) -> bytes:
 # Following a round: who has answered
 
 
-class RoundStatus:
-    """How far a country has got with its response to a round."""
+class RoundStatus(StrEnum):
+    """How far a country has got with its response to a round (staff's round status and
+    "My countries" alike)."""
 
     NOT_STARTED = "not started"
     DRAFT = Response.Status.DRAFT.value
@@ -480,18 +481,12 @@ def home_overview(*, user) -> HomeOverview:
     return HomeOverview(countries=countries, signatories=signatories, rounds=rounds)
 
 
-class OpenRoundProgress(StrEnum):
-    NOT_STARTED = "not_started"
-    DRAFT = Response.Status.DRAFT.value
-    SUBMITTED = Response.Status.SUBMITTED.value
-
-
 @dataclass(frozen=True)
 class OpenRoundState:
     """Where a country stands in one open round."""
 
     survey: Survey
-    progress: OpenRoundProgress
+    progress: RoundStatus
     saved_at: datetime.datetime | None  # the draft's last save
     submitted_at: datetime.datetime | None
 
@@ -527,7 +522,7 @@ def open_rounds_of(countries: list[Country], user) -> dict[int, list[OpenRoundSt
 
 def _round_state(survey: Survey, response: Response | None) -> OpenRoundState:
     if response is None:
-        return OpenRoundState(survey, OpenRoundProgress.NOT_STARTED, None, None)
+        return OpenRoundState(survey, RoundStatus.NOT_STARTED, None, None)
     if response.is_submitted:
-        return OpenRoundState(survey, OpenRoundProgress.SUBMITTED, None, response.submitted_at)
-    return OpenRoundState(survey, OpenRoundProgress.DRAFT, response.updated_at, None)
+        return OpenRoundState(survey, RoundStatus.SUBMITTED, None, response.submitted_at)
+    return OpenRoundState(survey, RoundStatus.DRAFT, response.updated_at, None)
