@@ -14,7 +14,7 @@ from compositions.services.experts import (
     update_expert,
 )
 from nmg_registry import permissions
-from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline
+from nmg_registry.admin_base import OwnCountries, PolicyHistoryAdmin, PolicyInline
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
 from nmg_registry.admin_writes import ServiceWritesAdmin
 from nmg_registry.concurrency import version_of

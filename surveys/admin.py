@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from nmg_registry import permissions
-from nmg_registry.admin import OwnCountries, PolicyHistoryAdmin, PolicyInline, PolicyModelAdmin
+from nmg_registry.admin_base import OwnCountries, PolicyHistoryAdmin, PolicyInline, PolicyModelAdmin
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
 from nmg_registry.admin_writes import ServiceWritesAdmin
 from nmg_registry.concurrency import version_of
