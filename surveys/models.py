@@ -1,5 +1,7 @@
 """Survey rounds, their questions, each country's response and the roadmap targets."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -40,6 +42,15 @@ class SurveyQuerySet(models.QuerySet):
     def open(self):
         """Rounds the representatives answer now."""
         return self.filter(status=SurveyStatus.OPEN)
+
+    def closed(self):
+        """Rounds whose answers are final: the results the dashboards and targets judge."""
+        return self.filter(status=SurveyStatus.CLOSED)
+
+    def latest_first(self):
+        """The most recently opened first; a round without an opening date counts as the
+        oldest, rounds opened the same day by creation."""
+        return self.order_by(models.F("opens_on").desc(nulls_last=True), "-created_at", "-slug")
 
 
 class SurveyManager(models.Manager.from_queryset(SurveyQuerySet)):
@@ -98,7 +109,15 @@ class Survey(models.Model):
 
     @property
     def is_closed(self) -> bool:
+        """Its answers are final: its figures are results, not progress."""
         return self.status == SurveyStatus.CLOSED
+
+    def days_left(self, today: datetime.date) -> int | None:
+        """Days until an open round's closing date (0 on the day itself, negative once
+        past); None for a round without a closing date or not open."""
+        if not self.is_open or self.closes_on is None:
+            return None
+        return (self.closes_on - today).days
 
     @property
     def is_published(self) -> bool:

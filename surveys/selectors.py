@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from nmg_registry import permissions
 from nmg_registry.models import Country
@@ -90,6 +92,21 @@ def response_export(*, survey: Survey, user, file_format: str) -> bytes:
     if file_format == "csv":
         return write_csv(columns, rows)
     return write_xlsx([(survey.slug, columns, rows)])
+
+
+def submitted_answers(*, survey: Survey, code: str, user) -> dict[str, str]:
+    """Each country's submitted answer to one question of the round (an option's value or
+    the text), by country code, as the policy lets the user read them: what `response_rows`
+    has in that column, without its blanks. One query besides the policy's."""
+    answers = permissions.answers_visible_to(
+        user, Answer.objects.filter(response__survey=survey, question__code=code).submitted()
+    )
+    value = Coalesce("option__value", "text", output_field=TextField())
+    return dict(
+        answers.order_by("response__country__code")
+        .annotate(value=value)
+        .values_list("response__country__code", "value")
+    )
 
 
 # Following a round: who has answered
@@ -197,6 +214,57 @@ def _country_round_status(country, response: Response | None) -> CountryRoundSta
         submitted_by=submitter,
         answers=response.answer_count if response else 0,
         representatives_with_email=country.reachable,
+    )
+
+
+# The dashboards: results of the latest closed round, progress of the open ones
+
+
+def latest_closed_round() -> Survey | None:
+    """The round the dashboards and `/api/v1/surveys/latest/` present: the most recently
+    opened closed round, whose answers are final. One query."""
+    return Survey.objects.closed().latest_first().first()
+
+
+@dataclass(frozen=True)
+class RoundInProgress:
+    """An open round as the dashboard shows it: progress, not findings."""
+
+    survey: Survey
+    progress: RoundProgress
+    days_left: int | None  # until the closing date; None when the round has none
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+@dataclass(frozen=True)
+class DashboardRounds:
+    """The rounds the dashboard presents: the latest closed one's results, and the open
+    ones' progress beside them."""
+
+    latest_closed: Survey | None
+    in_progress: tuple[RoundInProgress, ...]
+
+
+def dashboard_rounds(*, today: datetime.date | None = None) -> DashboardRounds:
+    """The latest closed round (as `latest_closed_round`) and every open round, latest first,
+    with its invited countries counted by status (`round_status`): one query, and two per
+    open round. A draft is never among them, for staff neither."""
+    today = today or timezone.localdate()
+    rounds = list(Survey.objects.published().latest_first())
+    return DashboardRounds(
+        latest_closed=next((survey for survey in rounds if survey.is_closed), None),
+        in_progress=tuple(
+            RoundInProgress(
+                survey=survey,
+                progress=RoundProgress.of(round_status(survey=survey)),
+                days_left=survey.days_left(today),
+            )
+            for survey in rounds
+            if survey.is_open
+        ),
     )
 
 
