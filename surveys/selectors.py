@@ -180,20 +180,35 @@ def round_status(*, survey: Survey) -> list[CountryRoundStatus]:
     counted are those a reminder reaches: active users with an e-mail address. Two queries,
     whatever the number of countries.
     """
+    return round_statuses(surveys=[survey])[survey.pk]
+
+
+def round_statuses(*, surveys: Sequence[Survey]) -> dict[int, list[CountryRoundStatus]]:
+    """`round_status` of several rounds at once, by round id: two queries, whatever the
+    number of rounds and countries."""
     reachable = Q(representatives__user__is_active=True) & ~Q(representatives__user__email="")
+    # Filtering before annotating: each country comes once per round inviting it.
     countries = (
-        survey.invited_countries.order_by("code")
-        .annotate(reachable=Count("representatives", filter=reachable, distinct=True))
+        Country.objects.filter(invitations__in=surveys)
+        .annotate(
+            invited_to=F("invitations"),
+            reachable=Count("representatives", filter=reachable, distinct=True),
+        )
+        .order_by("code")
         .only("pk", "code", "name")
     )
     responses = {
-        response.country_id: response
-        for response in Response.objects.filter(survey=survey)
+        (response.survey_id, response.country_id): response
+        for response in Response.objects.filter(survey__in=surveys)
         .order_by()
         .select_related("submitted_by")
         .annotate(answer_count=Count("answers"))
     }
-    return [_country_round_status(country, responses.get(country.pk)) for country in countries]
+    statuses: dict[int, list[CountryRoundStatus]] = {survey.pk: [] for survey in surveys}
+    for country in countries:
+        response = responses.get((country.invited_to, country.pk))
+        statuses[country.invited_to].append(_country_round_status(country, response))
+    return statuses
 
 
 def _country_round_status(country, response: Response | None) -> CountryRoundStatus:
@@ -250,20 +265,22 @@ class DashboardRounds:
 
 def dashboard_rounds(*, today: datetime.date | None = None) -> DashboardRounds:
     """The latest closed round (as `latest_closed_round`) and every open round, latest first,
-    with its invited countries counted by status (`round_status`): one query, and two per
-    open round. A draft is never among them, for staff neither."""
+    with its invited countries counted by status (`round_statuses`): one query, and two more
+    when a round is open, whatever the number of rounds. A draft is never among them, for
+    staff neither."""
     today = today or timezone.localdate()
     rounds = list(Survey.objects.published().latest_first())
+    open_rounds = [survey for survey in rounds if survey.is_open]
+    statuses = round_statuses(surveys=open_rounds) if open_rounds else {}
     return DashboardRounds(
         latest_closed=next((survey for survey in rounds if survey.is_closed), None),
         in_progress=tuple(
             RoundInProgress(
                 survey=survey,
-                progress=RoundProgress.of(round_status(survey=survey)),
+                progress=RoundProgress.of(statuses[survey.pk]),
                 days_left=survey.days_left(today),
             )
-            for survey in rounds
-            if survey.is_open
+            for survey in open_rounds
         ),
     )
 

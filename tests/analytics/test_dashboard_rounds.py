@@ -189,3 +189,20 @@ def test_an_open_rounds_target_figure_is_labelled_provisional(as_viewer, cast):
     assert "National Mirror Groups survey 2020 (open" not in text
     measured = {m["survey"]: m["provisional"] for m in body[0]["rounds"]}
     assert measured == {PAST_ROUND: False, "nmg-survey-2024": True}
+
+
+def test_two_open_rounds_each_show_their_own_progress_in_the_same_queries(
+    as_viewer, cast, django_assert_num_queries
+):
+    open_round(cast)
+    other = factories.SurveyFactory(
+        slug="nmg-survey-extra", title="Extra round", status="open", opens_on=TODAY
+    )
+    other.invited_countries.set([cast.es])
+
+    text = page(as_viewer, CLOSED_AND_OPEN, django_assert_num_queries)
+
+    assert "Rounds in progress" in text
+    extra = text[text.index('aria-label="Extra round"') :]
+    assert progress_figures(extra) == ["1", "0", "0", "1"]
+    assert progress_figures(text[text.index('aria-label="Survey 2024"') :]) == ["3", "1", "1", "1"]
