@@ -524,7 +524,7 @@ def target_chart(target: TargetProgress, *, chart_id: str) -> SafeString:
     series = (Series("Share of invited countries"), Series("Share of answering", hatched=True))
     points = [
         Point(
-            m.title,
+            m.label,
             (
                 (m.share_of_invited, format_percent(m.share_of_invited)),
                 (m.share_of_answered, format_percent(m.share_of_answered)),
@@ -535,7 +535,7 @@ def target_chart(target: TargetProgress, *, chart_id: str) -> SafeString:
     ]
     threshold = float(target.threshold)
     rounds = "; ".join(
-        f"{m.title}: {m.count} of {m.invited} invited ({format_percent(m.share_of_invited)}), "
+        f"{m.label}: {m.count} of {m.invited} invited ({format_percent(m.share_of_invited)}), "
         f"{m.count} of {m.answered} answering ({format_percent(m.share_of_answered)}), "
         + ("met" if m.met else "not met")
         for m in target.rounds

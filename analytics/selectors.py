@@ -285,6 +285,13 @@ class TargetMeasurement:
     share_of_answered: float
     share_of_invited: float
     met: bool  # share_of_invited >= threshold: a country that did not answer is not counted
+    # The round is still open: the figure may change, and a target is judged on closed rounds.
+    provisional: bool = False
+
+    @property
+    def label(self) -> str:
+        """The round's title, marked provisional while the round is open."""
+        return f"{self.title} (open: provisional)" if self.provisional else self.title
 
 
 @dataclass(frozen=True)
@@ -302,7 +309,8 @@ class TargetProgress:
 def targets_progress() -> list[TargetProgress]:
     """Each roadmap target measured on every open or closed round that asks its question,
     over submitted responses; a draft round is still being prepared and measures nothing,
-    for staff too. Three queries (one when no target is defined)."""
+    for staff too. An open round's measurement is provisional. Three queries (one when no
+    target is defined)."""
     targets = list(Target.objects.order_by("due_on", "slug"))
     codes = {target.question_code for target in targets}
     if not codes:
@@ -317,6 +325,7 @@ def targets_progress() -> list[TargetProgress]:
             "survey__title",
             "survey__opens_on",
             "survey__created_at",
+            "survey__status",
         )
         .annotate(invited=Count("survey__invited_countries"))
     )
@@ -337,7 +346,7 @@ def targets_progress() -> list[TargetProgress]:
     progress = []
     for target in targets:
         measurements = []
-        for code, survey_id, slug, title, opens_on, _created, invited in rounds:
+        for code, survey_id, slug, title, opens_on, _created, status, invited in rounds:
             if code != target.question_code:
                 continue
             values = given[survey_id, code]
@@ -354,6 +363,7 @@ def targets_progress() -> list[TargetProgress]:
                     share_of_answered=share(count, answered),
                     share_of_invited=share(count, invited),
                     met=invited > 0 and count >= target.threshold * invited,
+                    provisional=Survey(status=status).is_open,
                 )
             )
         progress.append(

@@ -29,7 +29,13 @@ from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.models import StakeholderType, WorkingGroup
 from surveys.models import Survey
-from surveys.selectors import home_overview, response_rows, visible_round, visible_rounds
+from surveys.selectors import (
+    dashboard_rounds,
+    home_overview,
+    submitted_answers,
+    visible_round,
+    visible_rounds,
+)
 
 # The question the dashboard's chart and map show (section 5.1's "Stage in establishing NMGs").
 STAGE_QUESTION = "nmg_stage"
@@ -105,58 +111,57 @@ def _question(summary: SurveySummary, code: str) -> QuestionSummary | None:
     return next((q for q in summary.questions if q.code == code and q.options), None)
 
 
-def _answers(survey: Survey, user, code: str) -> dict[str, str]:
-    """Each respondent's answer to one question (value), from the round's submitted
-    responses as the policy lets the user read them; blank answers left out."""
-    columns, rows = response_rows(survey=survey, user=user)
-    if code not in columns:
-        return {}
-    index = columns.index(code)
-    return {row[0]: str(row[index]) for row in rows if row[index] not in (None, "")}
-
-
 @aggregates_required
 def dashboard(request):
-    """The start page: the latest round at a glance, with the stage of every country."""
+    """The start page: the findings of the latest closed round, with the stage of every
+    country, and beside them the progress of any round still open. An open round's figures
+    are never shown as findings."""
     overview = home_overview(user=request.user)
     rounds_table = _rounds_table(overview)
-    # A draft, which staff see in the table, is never the round the dashboard presents.
-    published = [r for r in overview.rounds if r.is_published]
-    latest = max(published, key=_by_opening, default=None)
-    context = {"latest": latest, "rounds_table": rounds_table}
+    rounds = dashboard_rounds()
+    latest = rounds.latest_closed
+    context = {
+        "latest": latest,
+        "in_progress": rounds.in_progress,
+        # Only with a round open is there a status page to link to.
+        "may_follow_rounds": bool(rounds.in_progress)
+        and permissions.can_manage_rounds(request.user),
+        "rounds_table": rounds_table,
+    }
     shown = [rounds_table]
     if latest is not None:
-        survey = Survey.objects.get(slug=latest.slug)
-        summary = survey_summary(survey=survey)
-        targets = targets_progress()
-        stage = _question(summary, STAGE_QUESTION)
-        context |= {"summary": summary, "stage": stage}
-        if stage is not None:
-            answers = _answers(survey, request.user, STAGE_QUESTION)
-            countries = [(c.code, c.name) for c in overview.countries]
-            stage_table = tables.stage_table(summary, stage, answers)
-            context |= {
-                "stage_chart": charts.stage_bar_chart(stage, chart_id="stage-chart"),
-                "stage_map": charts.stage_tile_map(
-                    chart_id="stage-map",
-                    summary=summary,
-                    question=stage,
-                    countries=countries,
-                    answers=answers,
-                ),
-            }
-            shown.append(stage_table)
-        measured = tables.targets_on_round(targets, summary)
-        context["targets"] = [
-            (
-                item,
-                charts.target_progress_chart(item.target, item.measurement, chart_id=f"target-{i}"),
-            )
-            for i, item in enumerate(measured)
-        ]
-        if measured:
-            shown.append(tables.round_targets_table(measured))
+        context |= _findings(request, latest, overview, shown)
     return _respond(request, "analytics/dashboard.html", context, shown, filename="dashboard")
+
+
+def _findings(request, survey: Survey, overview, shown: list[tables.Table]) -> dict:
+    """The dashboard's findings of a closed round: key figures, stage chart and map, and the
+    targets measured on it; their tables are added to `shown`."""
+    summary = survey_summary(survey=survey)
+    stage = _question(summary, STAGE_QUESTION)
+    context = {"summary": summary, "stage": stage}
+    if stage is not None:
+        answers = submitted_answers(survey=survey, code=STAGE_QUESTION, user=request.user)
+        countries = [(c.code, c.name) for c in overview.countries]
+        context |= {
+            "stage_chart": charts.stage_bar_chart(stage, chart_id="stage-chart"),
+            "stage_map": charts.stage_tile_map(
+                chart_id="stage-map",
+                summary=summary,
+                question=stage,
+                countries=countries,
+                answers=answers,
+            ),
+        }
+        shown.append(tables.stage_table(summary, stage, answers))
+    measured = tables.targets_on_round(targets_progress(), summary)
+    context["targets"] = [
+        (item, charts.target_progress_chart(item.target, item.measurement, chart_id=f"target-{i}"))
+        for i, item in enumerate(measured)
+    ]
+    if measured:
+        shown.append(tables.round_targets_table(measured))
+    return context
 
 
 @aggregates_required

@@ -1,5 +1,7 @@
 """Survey rounds, their questions, each country's response and the roadmap targets."""
 
+import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -40,6 +42,15 @@ class SurveyQuerySet(models.QuerySet):
     def open(self):
         """Rounds the representatives answer now."""
         return self.filter(status=SurveyStatus.OPEN)
+
+    def closed(self):
+        """Rounds whose answers are final: the results the dashboards and targets judge."""
+        return self.filter(status=SurveyStatus.CLOSED)
+
+    def latest_first(self):
+        """The most recently opened first; a round without an opening date counts as the
+        oldest, rounds opened the same day by creation."""
+        return self.order_by(models.F("opens_on").desc(nulls_last=True), "-created_at", "-slug")
 
 
 class SurveyManager(models.Manager.from_queryset(SurveyQuerySet)):
@@ -98,7 +109,15 @@ class Survey(models.Model):
 
     @property
     def is_closed(self) -> bool:
+        """Its answers are final: its figures are results, not progress."""
         return self.status == SurveyStatus.CLOSED
+
+    def days_left(self, today: datetime.date) -> int | None:
+        """Days until an open round's closing date (0 on the day itself, negative once
+        past); None for a round without a closing date or not open."""
+        if not self.is_open or self.closes_on is None:
+            return None
+        return (self.closes_on - today).days
 
     @property
     def is_published(self) -> bool:
@@ -230,6 +249,23 @@ class Response(models.Model):
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    answers_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an answer last changed after the response was submitted; blank when "
+        "none has since. Set by the services that write answers.",
+    )
+    imported_from = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The file of the import that last submitted the response; blank when it "
+        "was submitted otherwise.",
+    )
+    imported_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When that import ran (the submission may be dated earlier).",
+    )
 
     history = HistoricalRecords()
     objects = ResponseQuerySet.as_manager()
@@ -263,6 +299,36 @@ class Response(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == ResponseStatus.DRAFT
+
+    @property
+    def changed_since_submission(self) -> bool:
+        """An answer changed after the response was submitted (a save that only touched the
+        response, or wrote the same answers again, does not count)."""
+        return self.is_submitted and self.answers_changed_at is not None
+
+    @property
+    def is_imported(self) -> bool:
+        """Submitted by an import of a responses file (`imported_from`, `imported_at`; the
+        importer is `submitted_by`, None for the command line)."""
+        return self.is_submitted and bool(self.imported_from)
+
+    def mark_submitted(self, *, by, at) -> None:
+        """Submitted as it stands, by a user (None: the command line) at a time: nothing has
+        changed since, and it is no import's until the import says so (`mark_imported`)."""
+        self.status = ResponseStatus.SUBMITTED
+        self.submitted_by = by
+        self.submitted_at = at
+        self.answers_changed_at = None
+        self.imported_from, self.imported_at = "", None
+
+    def mark_imported(self, *, filename: str, at) -> None:
+        self.imported_from = filename[: self._meta.get_field("imported_from").max_length]
+        self.imported_at = at
+
+    def note_answers_changed(self, *, at) -> None:
+        """Answers were written: after submission, that is a change since."""
+        if self.is_submitted:
+            self.answers_changed_at = at
 
 
 class AnswerQuerySet(models.QuerySet):

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, TextField
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from nmg_registry import permissions
 from nmg_registry.models import Country
@@ -92,6 +94,21 @@ def response_export(*, survey: Survey, user, file_format: str) -> bytes:
     return write_xlsx([(survey.slug, columns, rows)])
 
 
+def submitted_answers(*, survey: Survey, code: str, user) -> dict[str, str]:
+    """Each country's submitted answer to one question of the round (an option's value or
+    the text), by country code, as the policy lets the user read them: what `response_rows`
+    has in that column, without its blanks. One query besides the policy's."""
+    answers = permissions.answers_visible_to(
+        user, Answer.objects.filter(response__survey=survey, question__code=code).submitted()
+    )
+    value = Coalesce("option__value", "text", output_field=TextField())
+    return dict(
+        answers.order_by("response__country__code")
+        .annotate(value=value)
+        .values_list("response__country__code", "value")
+    )
+
+
 # Following a round: who has answered
 
 
@@ -163,20 +180,35 @@ def round_status(*, survey: Survey) -> list[CountryRoundStatus]:
     counted are those a reminder reaches: active users with an e-mail address. Two queries,
     whatever the number of countries.
     """
+    return round_statuses(surveys=[survey])[survey.pk]
+
+
+def round_statuses(*, surveys: Sequence[Survey]) -> dict[int, list[CountryRoundStatus]]:
+    """`round_status` of several rounds at once, by round id: two queries, whatever the
+    number of rounds and countries."""
     reachable = Q(representatives__user__is_active=True) & ~Q(representatives__user__email="")
+    # Filtering before annotating: each country comes once per round inviting it.
     countries = (
-        survey.invited_countries.order_by("code")
-        .annotate(reachable=Count("representatives", filter=reachable, distinct=True))
+        Country.objects.filter(invitations__in=surveys)
+        .annotate(
+            invited_to=F("invitations"),
+            reachable=Count("representatives", filter=reachable, distinct=True),
+        )
+        .order_by("code")
         .only("pk", "code", "name")
     )
     responses = {
-        response.country_id: response
-        for response in Response.objects.filter(survey=survey)
+        (response.survey_id, response.country_id): response
+        for response in Response.objects.filter(survey__in=surveys)
         .order_by()
         .select_related("submitted_by")
         .annotate(answer_count=Count("answers"))
     }
-    return [_country_round_status(country, responses.get(country.pk)) for country in countries]
+    statuses: dict[int, list[CountryRoundStatus]] = {survey.pk: [] for survey in surveys}
+    for country in countries:
+        response = responses.get((country.invited_to, country.pk))
+        statuses[country.invited_to].append(_country_round_status(country, response))
+    return statuses
 
 
 def _country_round_status(country, response: Response | None) -> CountryRoundStatus:
@@ -197,6 +229,59 @@ def _country_round_status(country, response: Response | None) -> CountryRoundSta
         submitted_by=submitter,
         answers=response.answer_count if response else 0,
         representatives_with_email=country.reachable,
+    )
+
+
+# The dashboards: results of the latest closed round, progress of the open ones
+
+
+def latest_closed_round() -> Survey | None:
+    """The round the dashboards and `/api/v1/surveys/latest/` present: the most recently
+    opened closed round, whose answers are final. One query."""
+    return Survey.objects.closed().latest_first().first()
+
+
+@dataclass(frozen=True)
+class RoundInProgress:
+    """An open round as the dashboard shows it: progress, not findings."""
+
+    survey: Survey
+    progress: RoundProgress
+    days_left: int | None  # until the closing date; None when the round has none
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
+
+
+@dataclass(frozen=True)
+class DashboardRounds:
+    """The rounds the dashboard presents: the latest closed one's results, and the open
+    ones' progress beside them."""
+
+    latest_closed: Survey | None
+    in_progress: tuple[RoundInProgress, ...]
+
+
+def dashboard_rounds(*, today: datetime.date | None = None) -> DashboardRounds:
+    """The latest closed round (as `latest_closed_round`) and every open round, latest first,
+    with its invited countries counted by status (`round_statuses`): one query, and two more
+    when a round is open, whatever the number of rounds. A draft is never among them, for
+    staff neither."""
+    today = today or timezone.localdate()
+    rounds = list(Survey.objects.published().latest_first())
+    open_rounds = [survey for survey in rounds if survey.is_open]
+    statuses = round_statuses(surveys=open_rounds) if open_rounds else {}
+    return DashboardRounds(
+        latest_closed=next((survey for survey in rounds if survey.is_closed), None),
+        in_progress=tuple(
+            RoundInProgress(
+                survey=survey,
+                progress=RoundProgress.of(statuses[survey.pk]),
+                days_left=survey.days_left(today),
+            )
+            for survey in open_rounds
+        ),
     )
 
 

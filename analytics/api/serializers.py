@@ -103,6 +103,10 @@ class TargetMeasurementSerializer(serializers.Serializer):
     share_of_answered = serializers.FloatField()
     share_of_invited = serializers.FloatField()
     met = serializers.BooleanField(help_text="share_of_invited reaches the threshold.")
+    provisional = serializers.BooleanField(
+        help_text="The round is still open: the figure may change until it closes, and a "
+        "target is judged on closed rounds."
+    )
 
 
 class TargetProgressSerializer(serializers.Serializer):

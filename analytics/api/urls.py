@@ -7,6 +7,12 @@ from analytics.api import views
 app_name = "analytics-api"
 
 urlpatterns = [
+    # Before the rounds' summaries: "latest" names the latest closed round, never a slug.
+    path(
+        "surveys/latest/summary/",
+        views.LatestSurveySummaryView.as_view(),
+        name="survey-latest-summary",
+    ),
     path("surveys/<slug:slug>/summary/", views.SurveySummaryView.as_view(), name="survey-summary"),
     path(
         "surveys/<slug:before>/compare/<slug:after>/",

@@ -9,6 +9,7 @@ from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
 from nmg_registry.api import schema
+from surveys.api.views import NO_CLOSED_ROUND, latest_closed_or_404
 from surveys.models import Survey
 from surveys.selectors import visible_round
 
@@ -32,6 +33,19 @@ UNKNOWN_ROUND = OpenApiResponse(
         OpenApiExample(
             "Unknown round",
             value={"detail": 'No survey round "nmg-survey-1999".'},
+            response_only=True,
+            status_codes=["404"],
+        )
+    ],
+)
+
+NO_CLOSED_ROUND_RESPONSE = OpenApiResponse(
+    serializers.ErrorSerializer,
+    description="No survey round has closed yet.",
+    examples=[
+        OpenApiExample(
+            "No closed round",
+            value={"detail": NO_CLOSED_ROUND},
             response_only=True,
             status_codes=["404"],
         )
@@ -62,6 +76,40 @@ class AggregateView(APIView):
     permission_classes = [CanReadAggregates]
 
 
+SUMMARY_EXAMPLE = {
+    "survey": "nmg-survey-2020",
+    "title": "National Mirror Groups survey 2020",
+    "invited": 3,
+    "respondents": 2,
+    "respondent_countries": ["ES", "UK"],
+    "non_respondent_countries": ["IT"],
+    "questions": [
+        {
+            "code": "nmg_stage",
+            "section": "functioning",
+            "text": "At what stage is the establishment of your NMG?",
+            "kind": "choice",
+            "answered": 1,
+            "not_answered": ["UK"],
+            "options": [
+                {
+                    "value": "planning",
+                    "label": "Planning/preparing",
+                    "count": 0,
+                    "share": 0.0,
+                },
+                {
+                    "value": "operational",
+                    "label": "Operational",
+                    "count": 1,
+                    "share": 1.0,
+                },
+            ],
+        }
+    ],
+}
+
+
 class SurveySummaryView(AggregateView):
     serializer_class = serializers.SurveySummarySerializer  # the CSV's columns
     csv_explode = "questions.options"  # one row per option; text questions one row
@@ -78,43 +126,32 @@ class SurveySummaryView(AggregateView):
         parameters=[slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")],
         body=serializers.SurveySummarySerializer,
         refusals=ROUND_REFUSALS,
-        examples={
-            "Two respondents, one of them skipping the stage": {
-                "survey": "nmg-survey-2020",
-                "title": "National Mirror Groups survey 2020",
-                "invited": 3,
-                "respondents": 2,
-                "respondent_countries": ["ES", "UK"],
-                "non_respondent_countries": ["IT"],
-                "questions": [
-                    {
-                        "code": "nmg_stage",
-                        "section": "functioning",
-                        "text": "At what stage is the establishment of your NMG?",
-                        "kind": "choice",
-                        "answered": 1,
-                        "not_answered": ["UK"],
-                        "options": [
-                            {
-                                "value": "planning",
-                                "label": "Planning/preparing",
-                                "count": 0,
-                                "share": 0.0,
-                            },
-                            {
-                                "value": "operational",
-                                "label": "Operational",
-                                "count": 1,
-                                "share": 1.0,
-                            },
-                        ],
-                    }
-                ],
-            }
-        },
+        examples={"Two respondents, one of them skipping the stage": SUMMARY_EXAMPLE},
     )
     def get(self, request, slug):
         summary = selectors.survey_summary(survey=survey_or_404(request.user, slug))
+        return Response(serializers.SurveySummarySerializer(summary).data)
+
+
+class LatestSurveySummaryView(AggregateView):
+    serializer_class = serializers.SurveySummarySerializer  # the CSV's columns
+    csv_explode = "questions.options"
+
+    @schema.read_operation(
+        "survey_latest_summary",
+        "Summary of the latest closed survey round (deliverable section 5.1)",
+        (
+            "The summary of `/api/v1/surveys/{slug}/summary/` for the latest closed round, "
+            "whose answers are final: the figures the dashboard headlines. A round still "
+            "open is progress, never the latest results; 404 while no round has closed."
+        ),
+        tags=TAGS,
+        body=serializers.SurveySummarySerializer,
+        refusals={**REFUSALS, 404: NO_CLOSED_ROUND_RESPONSE},
+        examples={"Two respondents, one of them skipping the stage": SUMMARY_EXAMPLE},
+    )
+    def get(self, request):
+        summary = selectors.survey_summary(survey=latest_closed_or_404())
         return Response(serializers.SurveySummarySerializer(summary).data)
 
 
@@ -194,7 +231,8 @@ class TargetListView(AggregateView):
             "its question (never on a draft): "
             "the share of the countries that answered and of those invited giving one of the "
             "target's answers; a target is met when the share of the invited reaches the "
-            "threshold."
+            "threshold. Targets are judged on closed rounds: the measurement on a round still "
+            "open is `provisional`, as its figures change until it closes."
         ),
         tags=TAGS,
         body=serializers.TargetProgressSerializer(many=True),
@@ -221,7 +259,20 @@ class TargetListView(AggregateView):
                             "share_of_answered": 0.2222,
                             "share_of_invited": 0.1667,
                             "met": False,
-                        }
+                            "provisional": False,
+                        },
+                        {
+                            "survey": "nmg-survey-2024",
+                            "title": "National Mirror Groups survey 2024",
+                            "opens_on": "2024-10-01",
+                            "invited": 24,
+                            "answered": 6,
+                            "count": 3,
+                            "share_of_answered": 0.5,
+                            "share_of_invited": 0.125,
+                            "met": False,
+                            "provisional": True,
+                        },
                     ],
                 }
             ]

@@ -25,7 +25,7 @@ def target_table(target: TargetProgress) -> Table:
             Column("Share of invited", numeric=True),
             Column(f"Met ({format_percent(target.threshold)} of invited)"),
         ],
-        [_measurement_row(m.title, m) for m in target.rounds],
+        [_measurement_row(m.label, m) for m in target.rounds],
         description=_target_description(target),
     )
 

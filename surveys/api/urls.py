@@ -12,6 +12,12 @@ router = SimpleRouter()
 router.register("surveys", views.SurveyViewSet, basename="survey")
 
 urlpatterns = [
+    # Before the rounds' own URLs: "latest" names the latest closed round, never a slug.
+    path(
+        "surveys/latest/",
+        views.LatestSurveyViewSet.as_view({"get": "retrieve"}),
+        name="survey-latest",
+    ),
     *router.urls,
     path(
         "surveys/<slug:slug>/responses/",

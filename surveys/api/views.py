@@ -109,6 +109,38 @@ class SurveyViewSet(ReadOnlyViewSet):
         return survey
 
 
+NO_CLOSED_ROUND = "no survey round has closed yet: the latest results are those of a closed round"
+
+
+def latest_closed_or_404() -> Survey:
+    """The round `/latest/` names: the latest closed one; a 404 saying so when none has
+    closed yet (an open round's figures are progress, not results)."""
+    survey = selectors.latest_closed_round()
+    if survey is None:
+        raise NotFound(NO_CLOSED_ROUND)
+    return survey
+
+
+@extend_schema_view(
+    retrieve=schema.read_operation(
+        "survey_latest",
+        "The latest closed survey round",
+        "The most recently opened round that has closed, whose answers are final, with its "
+        "invited countries and its questions: the round whose results the dashboard shows. "
+        "A round still open is never the latest results; 404 while no round has closed.",
+        tags=TAGS,
+        body=serializers.SurveySerializer,
+        not_found=schema.not_found("No survey round has closed yet.", NO_CLOSED_ROUND),
+        examples={"The 2020 round": SURVEY_EXAMPLE},
+    ),
+)
+class LatestSurveyViewSet(SurveyViewSet):
+    """`/api/v1/surveys/latest/`: `SurveyViewSet`'s round, chosen by the lifecycle."""
+
+    def get_object(self):
+        return self.get_queryset().get(pk=latest_closed_or_404().pk)
+
+
 def round_or_404(user, slug: str) -> Survey:
     """The round if the user may see it; a draft is, to anyone but staff, an unknown round."""
     try:

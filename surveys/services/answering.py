@@ -55,15 +55,17 @@ def save_response(
     else:
         response, stored = Response(survey=survey, country=country), {}
     response._history_user = user
+    writes = _answer_writes(response, questions, wanted=wanted, stored=stored)
+    now = timezone.now()
     if submit:
-        response.status = Response.Status.SUBMITTED
-        response.submitted_by = user
-        response.submitted_at = timezone.now()
+        response.mark_submitted(by=user, at=now)
+    elif writes.created or writes.updated or writes.removed:
+        response.note_answers_changed(at=now)
     if response.pk:
         response.save()
     else:
         _create_response(response, label=label)
-    _write_answers(response, questions, wanted=wanted, stored=stored, user=user)
+    write_answers(BulkWriter(user=user, reason=None), writes)
     return response
 
 
@@ -115,9 +117,8 @@ def _create_response(response: Response, *, label: str) -> None:
         raise
 
 
-def _write_answers(response: Response, questions, *, wanted, stored, user) -> None:
-    """Create, change and remove only the answers that differ, each kind in bulk with its
-    history."""
+def _answer_writes(response: Response, questions, *, wanted, stored) -> ModelWrites:
+    """The answers to create, change and remove: only those that differ."""
     answers = ModelWrites()
     for question in questions:
         answer = stored.get(question.pk)
@@ -133,4 +134,4 @@ def _write_answers(response: Response, questions, *, wanted, stored, user) -> No
         elif answer.option_id != (option.pk if option else None) or answer.text != text:
             answer.option, answer.text = option, text
             answers.updated.append(answer)
-    write_answers(BulkWriter(user=user, reason=None), answers)
+    return answers

@@ -5,10 +5,12 @@ and hands the rows to `import_plan`, which compares them with the stored respons
 writes the difference with its history.
 """
 
+import datetime
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from nmg_registry import permissions
 from nmg_registry.bulk_writes import import_reason
@@ -37,6 +39,7 @@ def import_survey(
     dry_run: bool = False,
     user=None,
     previewed: str | None = None,
+    submitted_on: datetime.date | None = None,
 ) -> ImportSummary:
     """Store a responses file as the submitted responses of `survey` (DESIGN section 5).
 
@@ -47,6 +50,7 @@ def import_survey(
     the policy lets them answer. The queries are the same few whatever the number of rows.
     `previewed`, when given, is the fingerprint of the preview the user confirmed: if the
     import would now make other changes, PlanChanged carries the new preview.
+    `submitted_on` dates the responses it submits (`submission_time`).
     """
     resource = SurveyResponseResource.for_survey(survey, country_index=Country.objects.code_index())
     table, header_errors = _read_responses_file(
@@ -62,6 +66,8 @@ def import_survey(
         resource=resource,
         submitter=user if permissions.is_signed_in(user) else None,
         reason=import_reason("survey", filename),
+        filename=filename,
+        submitted_at=submission_time(survey, submitted_on),
     )
     for row in rows:
         plan.add_row(row, stored.get(row.country.pk))
@@ -70,6 +76,21 @@ def import_survey(
     if not dry_run:
         plan.write()
     return summary
+
+
+def submission_time(survey: Survey, submitted_on: datetime.date | None) -> datetime.datetime:
+    """When the responses a file submits count as submitted: the start of `submitted_on`
+    (in the registry's time zone); by default the closing date of a closed round, whose
+    answers were given then, else now. A date still to come is refused (ImportFailed)."""
+    if submitted_on is None:
+        if not (survey.is_closed and survey.closes_on):
+            return timezone.now()
+        submitted_on = survey.closes_on
+    elif submitted_on > timezone.localdate():
+        raise ImportFailed(
+            [RowError(f"the submission date {submitted_on.isoformat()} is still to come")]
+        )
+    return timezone.make_aware(datetime.datetime.combine(submitted_on, datetime.time.min))
 
 
 class _QuestionColumns:
@@ -190,10 +211,14 @@ def _stored_responses(
 
 def import_upload(*, options, only_countries=None, **import_args) -> ImportSummary:
     """The survey import as the staged-upload engine runs it (nmg_registry.imports):
-    `options` name the round. A responses file is never restricted to one country's page."""
+    `options` name the round and may give `submitted_on` (YYYY-MM-DD). A responses file is
+    never restricted to one country's page."""
     if only_countries is not None:
         raise ValueError("A responses file is imported for a round, not from a country's page.")
     survey = Survey.objects.filter(slug=options["survey"]).first()
     if survey is None:
         raise ImportFailed([RowError(f"the round {options['survey']} no longer exists")])
-    return import_survey(survey=survey, **import_args)
+    submitted_on = options.get("submitted_on")
+    if submitted_on:
+        submitted_on = datetime.date.fromisoformat(submitted_on)
+    return import_survey(survey=survey, submitted_on=submitted_on or None, **import_args)

@@ -32,17 +32,40 @@ def _shown(value: AnswerValue) -> str:
     return '"' + Truncator(" ".join(value.split())).chars(60) + '"'
 
 
+# What an import's submission writes on a response it updates.
+SUBMISSION_FIELDS = [
+    "status",
+    "submitted_at",
+    "submitted_by",
+    "answers_changed_at",
+    "imported_from",
+    "imported_at",
+]
+
+
 class ResponsesPlan(ImportPlan):
     """Compares the file's rows with the stored responses; gathers the writes that make them
     equal, so that each kind of write is one bulk query, and the summary of it."""
 
-    def __init__(self, *, survey: Survey, resource: SurveyResponseResource, submitter, reason):
+    def __init__(
+        self,
+        *,
+        survey: Survey,
+        resource: SurveyResponseResource,
+        submitter,
+        reason,
+        filename: str,
+        submitted_at=None,
+    ):
         super().__init__()
         self.survey = survey
         self.resource = resource
         self.submitter = submitter
         self.reason = reason
+        self.filename = filename
         self.now = timezone.now()
+        # The responses of a round held in the past are dated then, not on the import's day.
+        self.submitted_at = submitted_at or self.now
         self.responses = self.writes_of("responses")
         self.answers = self.writes_of("answers")
 
@@ -72,9 +95,8 @@ class ResponsesPlan(ImportPlan):
             self._change(action, "answer", description, row)
 
     def _submit(self, response: Response, *, new: bool) -> None:
-        response.status = Response.Status.SUBMITTED
-        response.submitted_at = self.now
-        response.submitted_by = self.submitter
+        response.mark_submitted(by=self.submitter, at=self.submitted_at)
+        response.mark_imported(filename=self.filename, at=self.now)
         (self.responses.created if new else self.responses.updated).append(response)
 
     def _plan_answer(self, row, response, question: Question, answer: Answer | None):
@@ -113,7 +135,7 @@ class ResponsesPlan(ImportPlan):
         removal preceded) by its history, which names the importer and the file."""
         writer = BulkWriter(user=self.submitter, reason=self.reason, date=self.now)
         writer.create(Response, self.responses.created)
-        writer.update(Response, self.responses.updated, ["status", "submitted_at", "submitted_by"])
+        writer.update(Response, self.responses.updated, SUBMISSION_FIELDS)
         write_answers(writer, self.answers)
 
 

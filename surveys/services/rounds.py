@@ -108,7 +108,9 @@ def _copy_questions(*, source: Survey, target: Survey) -> None:
 
 
 def _check_may_manage_rounds(user) -> None:
-    if not permissions.can_manage_rounds(user):
+    """Staff only; `user` None is the command line (`open_round`, `close_round`), trusted as
+    the import commands are."""
+    if user is not None and not permissions.can_manage_rounds(user):
         raise PermissionDenied("Only WP6 staff may open, close and follow survey rounds.")
 
 
@@ -124,16 +126,19 @@ def _locked(survey: Survey, *, user) -> Survey:
 
 
 @transaction.atomic
-def open_round(*, user, survey: Survey) -> Survey:
+def open_round(*, user, survey: Survey, closes_on: datetime.date | None = None) -> Survey:
     """Open a draft round for answers; returns the round as saved.
 
     Refused (ValidationError naming every problem) for a round that is not a draft, that has
     no questions, or whose closing date is past. `opens_on` becomes today when empty or
-    later than today: the round is open from today. A round that invites no country invites
-    the current signatories.
+    later than today: the round is open from today. `closes_on`, when given, replaces the
+    round's closing date first. A round that invites no country invites the current
+    signatories.
     """
     _check_may_manage_rounds(user)
     survey = _locked(survey, user=user)
+    if closes_on is not None:
+        survey.closes_on = closes_on
     if survey.is_open:
         raise ValidationError(f"{survey.title} is already open.")
     if survey.is_closed:
@@ -155,7 +160,7 @@ def open_round(*, user, survey: Survey) -> Survey:
     survey.status = Survey.Status.OPEN
     if survey.opens_on is None or survey.opens_on > today:
         survey.opens_on = today
-    survey.save(update_fields=["status", "opens_on"])
+    survey.save(update_fields=["status", "opens_on", "closes_on"])
     if not survey.invited_countries.exists():
         survey.invited_countries.set(
             Country.objects.filter(participation=Country.Participation.SIGNATORY)

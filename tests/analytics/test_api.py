@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from analytics import selectors
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
-from surveys.models import Answer, Question
+from surveys.models import Answer, Question, Survey
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +67,7 @@ MEASUREMENT_KEYS = {
     "share_of_answered",
     "share_of_invited",
     "met",
+    "provisional",
 }
 CONFIGURATION_KEYS = {"countries", "by_health_system", "by_population"}
 COUNTRY_MODEL_KEYS = {
@@ -183,6 +184,32 @@ def compare_url(data):
 # --- shapes ------------------------------------------------------------------------------
 
 
+def test_the_latest_summary_is_that_of_the_latest_closed_round(
+    reader, data, django_assert_num_queries
+):
+    add_countries(data, ["ES", "IT"])
+    data.rounds[0].status = "closed"  # round-2021; round-2022 is still open
+    data.rounds[0].save()
+
+    with django_assert_num_queries(7):  # session, user, the round (1), its summary (4)
+        latest = reader.get(endpoint("survey-latest-summary"))
+
+    assert latest.status_code == 200
+    assert latest.json() == reader.get(summary_url(data)).json()
+    assert latest.json()["survey"] == "round-2021"
+
+
+def test_the_latest_summary_is_a_404_saying_so_while_no_round_has_closed(reader, data):
+    Survey.objects.filter(status="closed").update(status="open")
+
+    response = reader.get(endpoint("survey-latest-summary"))
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "no survey round has closed yet: the latest results are those of a closed round"
+    }
+
+
 def test_survey_summary_has_exactly_the_documented_keys(reader, data):
     add_countries(data, ["ES", "IT"])
 
@@ -251,7 +278,9 @@ def test_targets_have_their_measurements_on_every_round(reader, data):
         "share_of_answered": 0.5,
         "share_of_invited": 0.5,
         "met": False,
+        "provisional": True,  # round-2022 is still open
     }
+    assert operational["rounds"][0]["provisional"] is False  # the closed 2020 round
 
 
 def test_configuration_models_have_countries_and_two_cross_tabs(reader, data):

@@ -136,7 +136,10 @@ def test_dashboard_picks_the_most_recently_opened_published_round(viewer, demo):
 
     page = page_text(viewer.get("/"))
 
-    assert 'The latest survey round: <a href="/assessment/rounds/nmg-survey-2020/">' in page
+    assert (
+        'The results of the latest closed survey round: <a href="/assessment/rounds/'
+        'nmg-survey-2020/">' in page
+    )
     assert "A draft round" not in page
 
 
@@ -158,7 +161,10 @@ def test_dashboard_says_when_nobody_has_responded_yet(viewer):
 
 def test_dashboard_of_a_round_without_the_stage_question_says_so(viewer, demo):
     factories.SurveyFactory(
-        slug="short-round", title="A short round", status="open", opens_on=datetime.date(2030, 1, 1)
+        slug="short-round",
+        title="A short round",
+        status="closed",
+        opens_on=datetime.date(2030, 1, 1),
     )
 
     page = page_text(viewer.get("/"))
@@ -584,9 +590,10 @@ def populate(count: int):
 
 # Pinned. Every page: the session, the user, the demo-data notice (3); then what it reads.
 QUERIES = {
-    # countries and rounds (2), the latest round (1), its summary (4), the targets (3), the
-    # stage of each country from the round's responses as the policy shows them (7)
-    "/": 20,
+    # countries and rounds (2), the open and closed rounds (1), the open round's progress
+    # (2), the latest closed round's summary (4), the targets (3), the stage of each country
+    # from the round's answers as the policy shows them (4)
+    "/": 19,
     # the rounds for the picker (1), the rounds with their counts and the countries (2)
     "/assessment/rounds/": 6,
     # the round (1), its summary (4), the rounds for the picker (1)

@@ -35,6 +35,7 @@ SIGNED_IN = dict(AGGREGATE)  # non-personal records: any signed-in user, never p
 EXPECTED = {
     # the assessment: aggregates
     "analytics-api:survey-summary": AGGREGATE,
+    "analytics-api:survey-latest-summary": AGGREGATE,  # the closed 2020 round
     "analytics-api:survey-compare": AGGREGATE,
     "analytics-api:composition-summary": AGGREGATE,
     "analytics-api:target-list": AGGREGATE,
@@ -50,6 +51,7 @@ EXPECTED = {
     # rounds, and their responses filtered to what each reader may read
     "surveys-api:survey-list": AGGREGATE,
     "surveys-api:survey-detail": AGGREGATE,
+    "surveys-api:survey-latest": AGGREGATE,
     "surveys-api:response-list": AGGREGATE,
     # ES's draft: its representatives and staff only
     "surveys-api:response-detail": {

@@ -114,6 +114,38 @@ def test_the_summary_and_comparison_of_a_round_still_answer_beside_it(as_user, r
     assert compare.json()["only_after"] == ["EL"]
 
 
+def test_the_latest_round_is_the_latest_closed_one_not_a_newer_open_one(
+    as_user, registry, django_assert_num_queries
+):
+    reader = as_user("viewer")
+    reader.get("/api/v1/surveys/latest/")  # warms the session and caches
+
+    with django_assert_num_queries(7):  # session, user, which round (1), the round (4)
+        latest = reader.get("/api/v1/surveys/latest/")
+
+    assert latest.status_code == 200
+    assert latest.json() == reader.get("/api/v1/surveys/nmg-survey-2020/").json()
+
+
+def test_the_latest_round_is_a_404_saying_so_while_no_round_has_closed(as_user, registry):
+    Survey.objects.filter(status="closed").update(status="open")
+
+    response = as_user("viewer").get("/api/v1/surveys/latest/")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "no survey round has closed yet: the latest results are those of a closed round"
+    }
+
+
+def test_a_draft_is_never_the_latest_round_even_for_staff(as_user, registry):
+    Survey.objects.filter(status="closed").update(status="draft")
+
+    for user in ("viewer", "staff"):
+        assert as_user(user).get("/api/v1/surveys/latest/").status_code == 404
+        assert as_user(user).get("/api/v1/surveys/latest/summary/").status_code == 404
+
+
 # --- responses ---------------------------------------------------------------------------
 
 

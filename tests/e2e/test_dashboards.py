@@ -9,6 +9,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from surveys.models import Survey
+from surveys.services.rounds import clone_survey, open_round
 from tests import factories
 from tests.assessment import ASSESSMENT_PAGES, DEMO_ROUND, load_demo
 from tests.e2e.axe import describe, serious_violations
@@ -118,3 +120,28 @@ def test_the_dashboard_prints_without_navigation_or_downloads(staff_page):
     expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
     expect(page.locator(".downloads").first).to_be_hidden()
     expect(page.locator("svg#stage-map")).to_be_visible()
+
+
+def test_a_round_opened_on_the_closed_one_leaves_its_findings_with_progress_beside(
+    staff_page, live_server
+):
+    page = staff_page
+    staff = factories.make_staff("wp6opener")
+    new = clone_survey(
+        source=Survey.objects.get(slug=SURVEY), slug="nmg-survey-2026", title="Survey 2026"
+    )
+    open_round(user=staff, survey=new)
+
+    page.goto(f"{live_server.url}/")
+
+    # The closed round's findings stay the headline...
+    findings = page.get_by_role("list", name="Key figures of the latest closed round")
+    expect(findings.locator(".key-value").first).to_have_text("19 of 24")
+    expect(page.locator("svg#stage-map[role=img]")).to_be_visible()
+    # ...and the open round's progress stands beside them, never in their place.
+    panel = page.get_by_role("complementary", name="Round in progress")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_text("Survey 2026", exact=True)).to_be_visible()
+    expect(panel.get_by_role("list", name="Progress of Survey 2026")).to_contain_text("invited")
+    panel.get_by_role("link", name="Round status of Survey 2026").click()
+    expect(page.get_by_role("heading", name="Round status: Survey 2026")).to_be_visible()

@@ -1,23 +1,12 @@
 """`python manage.py clone_survey <source-slug> <new-slug> --title "…" [--opens D] [--closes D]`."""
 
-import datetime
-
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from nmg_registry.management.dates import parse_date
 from surveys.models import Survey
 from surveys.selectors import survey_by_slug
 from surveys.services.rounds import clone_survey
-
-
-def parse_date(option: str, value: str | None) -> datetime.date | None:
-    """A YYYY-MM-DD date, or a CommandError naming the option and the bad value."""
-    if value is None:
-        return None
-    try:
-        return datetime.datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise CommandError(f'{option}: "{value}" is not a date (YYYY-MM-DD)') from None
 
 
 class Command(BaseCommand):
