@@ -210,3 +210,84 @@ def test_the_command_takes_as_of_and_refuses_a_bad_one(tmp_path, db):
         datetime.date(2020, 11, 30), datetime.time.max, tzinfo=BRUSSELS
     )
     assert version.history_change_reason == "composition import: 2020.csv"
+
+
+# --- what changed between two moments -------------------------------------------------------
+
+COMPARE = reverse("analytics-api:composition-compare")
+
+
+def test_compare_counts_who_joined_and_left_per_country(reader, history):
+    body = reader.get(COMPARE, {"before": "round-2020", "after": "round-2022"}).json()
+
+    assert body["before"]["round"] == "round-2020"
+    assert body["before"]["as_of"].startswith("2020-12-31T23:59:59")
+    assert body["countries"] == [
+        {
+            "country": "ES",
+            "experts_before": 2,
+            "experts_after": 1,
+            "joined": 0,
+            "left": 1,
+            "seats_gained": 0,
+            "seats_lost": 1,
+            "working_groups_gained": [],
+            "working_groups_lost": [1],
+            "stakeholder_types_gained": [],
+            "stakeholder_types_lost": ["clinical-communities"],
+        },
+        {
+            "country": "IT",
+            "experts_before": 0,
+            "experts_after": 1,
+            "joined": 1,
+            "left": 0,
+            "seats_gained": 1,
+            "seats_lost": 0,
+            "working_groups_gained": [9],
+            "working_groups_lost": [],
+            "stakeholder_types_gained": ["elsi"],
+            "stakeholder_types_lost": [],
+        },
+    ]
+
+
+def test_compare_names_who_joined_and_left_only_for_the_countrys_keepers(client, history):
+    client.force_login(factories.make_representative("rep_it", "IT"))
+    countries = {
+        c["country"]: c
+        for c in client.get(COMPARE, {"before": "2020-12-01", "after": "round-2022"}).json()[
+            "countries"
+        ]
+    }
+    client.force_login(factories.make_staff())
+    staff = client.get(COMPARE, {"before": "2020-12-01", "after": "round-2022"}).json()
+
+    assert countries["IT"]["joined_names"] == ["Giulia Rossi"]
+    assert "left_names" not in countries["ES"] and "Luis" not in str(countries)
+    assert staff["countries"][0]["left_names"] == ["Luis Pérez"]
+
+
+def test_compare_page_shows_the_changes(reader, history):
+    page = reader.get(
+        "/assessment/composition/compare/", {"before": "round-2020", "after": "2022-12-31"}
+    ).content.decode()
+
+    assert "as the round round-2020 closed" in page
+    assert "Luis" not in page
+    assert "clinical-communities" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ({"before": "2020-02-31", "after": "round-2022"}, "before"),
+        ({"before": "round-2020"}, "after"),
+    ],
+)
+def test_compare_with_a_malformed_or_missing_moment_is_a_400(reader, history, query, parameter):
+    api = reader.get(COMPARE, query)
+    page = reader.get("/assessment/composition/compare/", query)
+
+    assert api.status_code == page.status_code == 400
+    assert list(api.json()["errors"]) == [parameter]
