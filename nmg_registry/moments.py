@@ -104,7 +104,15 @@ def parse_date_time(value: str) -> datetime.datetime | None:
         at = datetime.datetime.fromisoformat(value)
     except ValueError:
         return None
-    return at if timezone.is_aware(at) else at.replace(tzinfo=registry_zone())
+    at = at if timezone.is_aware(at) else at.replace(tzinfo=registry_zone())
+    try:
+        at.astimezone(datetime.UTC)
+    except OverflowError:
+        # A moment at the calendar's very edge (year 1 east of UTC, year 9999 west of it):
+        # before anything, or after everything, the registry holds.
+        edge = datetime.datetime.min if at.year == 1 else datetime.datetime.max
+        return edge.replace(tzinfo=datetime.UTC)
+    return at
 
 
 def parse_as_of(value: str, parameter: str = AS_OF) -> datetime.datetime:

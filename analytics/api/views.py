@@ -10,7 +10,12 @@ from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
 from analytics.composition_changes import composition_comparison
 from nmg_registry.api import schema
-from nmg_registry.api.moments import MOMENT_PARAMETERS, api_moment, api_moment_value
+from nmg_registry.api.moments import (
+    MOMENT_PARAMETERS,
+    MOMENT_VALUE,
+    api_moment,
+    api_moment_value,
+)
 from surveys.models import Survey
 from surveys.selectors import visible_round
 
@@ -375,7 +380,7 @@ class CompositionComparisonView(AggregateView):
         parameters=[
             OpenApiParameter(
                 name,
-                str,
+                MOMENT_VALUE,
                 OpenApiParameter.QUERY,
                 required=True,
                 description=f"The {which} moment: a round's slug, a date or a date-time.",

@@ -25,10 +25,17 @@ def api_moment_value(request, parameter: str) -> Moment:
         raise InvalidParameters(exc.errors) from None
 
 
+# What the parameters accept, as the schema says it: a date, a date-time, or a round's slug.
+DATE_OR_TIME = [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]
+ROUND_SLUG = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
+MOMENT_VALUE = {"anyOf": [*DATE_OR_TIME, ROUND_SLUG]}
+# Blank is no moment, as a picker's form sends an unused field.
+BLANK = {"type": "string", "enum": [""]}
+
 MOMENT_PARAMETERS = [
     OpenApiParameter(
         "as_of",
-        str,
+        {"anyOf": [*DATE_OR_TIME, BLANK]},
         OpenApiParameter.QUERY,
         description=(
             f"The composition as it stood at this moment: {DATE_HINT} (a date is the end of "
@@ -38,7 +45,7 @@ MOMENT_PARAMETERS = [
     ),
     OpenApiParameter(
         "round",
-        str,
+        {"anyOf": [ROUND_SLUG, BLANK]},
         OpenApiParameter.QUERY,
         description=(
             "The composition as it stood when this round closed (the end of its closing "
