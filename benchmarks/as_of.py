@@ -21,9 +21,7 @@ import zoneinfo
 
 from benchmarks.imports import (
     BASE_DIR,
-    POSTGRES_TEST_DB,
     SEED,
-    SQLITE_TEST_DB,
     _countries,
     _csv,
     _people,
@@ -32,6 +30,7 @@ from benchmarks.imports import (
     _targets,
     _timed,
     _vacuum,
+    on_throwaway_database,
 )
 
 IMPORTS = 5
@@ -45,35 +44,13 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _run(rows=args.rows, repeat=args.repeat)
+        on_throwaway_database(lambda: _measure(rows=args.rows, repeat=args.repeat))
         return
     for label, url in _targets(args.backend):
         print(f"\n## {label}\n", flush=True)
         command = [sys.executable, "-m", "benchmarks.as_of", "--child"]
         command += ["--rows", str(args.rows), "--repeat", str(args.repeat)]
         subprocess.run(command, env={**os.environ, "DATABASE_URL": url}, cwd=BASE_DIR, check=True)
-
-
-def _run(*, rows: int, repeat: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmg_registry.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-
-    settings.DEBUG = False
-    is_sqlite = connection.vendor == "sqlite"
-    if is_sqlite:
-        SQLITE_TEST_DB.parent.mkdir(exist_ok=True)
-    connection.settings_dict["TEST"]["NAME"] = (
-        str(SQLITE_TEST_DB) if is_sqlite else POSTGRES_TEST_DB
-    )
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        _measure(rows=rows, repeat=repeat)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def _measure(*, rows: int, repeat: int) -> None:
