@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from analytics import charts, tables
+from analytics.composition_changes import composition_comparison
 from analytics.selectors import (
     QuestionSummary,
     SurveySummary,
@@ -27,7 +28,8 @@ from analytics.selectors import (
 )
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, spreadsheet_response
-from nmg_registry.models import StakeholderType, WorkingGroup
+from nmg_registry.errors import refusal
+from nmg_registry.moments import BadMoment, moment_from_value, page_moment
 from surveys.models import Survey
 from surveys.selectors import (
     dashboard_rounds,
@@ -208,23 +210,13 @@ def _unknown_round_404(user, slug: str):
         raise Http404(str(exc)) from None
 
 
-def _reference_labels() -> tuple[list[tuple[str, str]], list[int]]:
-    """The stakeholder types (slug, label) in their order and the active working groups'
-    numbers: the composition summary names them by key only."""
-    types = list(StakeholderType.objects.order_by("order", "slug").values_list("slug", "label"))
-    numbers = list(
-        WorkingGroup.objects.filter(is_active=True)
-        .order_by("number")
-        .values_list("number", flat=True)
-    )
-    return types, numbers
-
-
 @aggregates_required
-def composition(request):
-    """Section 5.2: working groups, stakeholder types, sizes and gender of the compositions."""
-    summary = composition_summary()
-    types, active = _reference_labels()
+@page_moment
+def composition(request, moment):
+    """Section 5.2: working groups, stakeholder types, sizes and gender of the compositions,
+    now or as they stood at `?as_of=` or when `?round=` closed (the page's picker)."""
+    summary = composition_summary(moment=moment)
+    types, active = list(summary.stakeholder_types), list(summary.active_working_groups)
     numbers = sorted(set(active).union(*(c.working_groups for c in summary.countries)))
     shown = [
         tables.working_group_table(summary, numbers),
@@ -241,10 +233,43 @@ def composition(request):
         if summary.countries
         else None,
         "active_working_groups": len(active),
+        "moment": moment,
+        "picker_rounds": _rounds_of(request.user),
+        "as_of": request.GET.get("as_of", ""),
     }
     return _respond(
-        request, "analytics/composition_summary.html", context, shown, filename="composition"
+        request,
+        "analytics/composition_summary.html",
+        context,
+        shown,
+        filename=_composition_filename(moment),
     )
+
+
+@aggregates_required
+def composition_compare(request):
+    """What changed in the compositions between `?before=` and `?after=` (each a round's
+    slug or a date): counts per country, and names where the user may read the experts."""
+    values = {name: request.GET.get(name, "").strip() for name in ("before", "after")}
+    context = {"rounds": _rounds_of(request.user), "values": values}
+    if any(values.values()):
+        try:
+            before, after = (
+                moment_from_value(values[name], user=request.user, parameter=name)
+                for name in ("before", "after")
+            )
+        except BadMoment as exc:
+            return refusal(request, str(exc), errors=exc.errors)
+        context["comparison"] = composition_comparison(
+            before=before, after=after, user=request.user
+        )
+    return render(request, "analytics/composition_compare.html", context)
+
+
+def _composition_filename(moment) -> str:
+    if moment.is_present:
+        return "composition"
+    return f"composition-{moment.round or moment.at.date().isoformat()}"
 
 
 @aggregates_required

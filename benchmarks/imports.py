@@ -73,6 +73,11 @@ def _targets(backend: str) -> list[tuple[str, str]]:
 
 
 def run_benchmark(*, rows: int, repeat: int, trace: bool) -> None:
+    on_throwaway_database(lambda: _measure(rows=rows, repeat=repeat, trace=trace))
+
+
+def on_throwaway_database(measure) -> None:
+    """Run `measure()` on a database created for it and dropped afterwards."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nmg_registry.settings")
     import django
 
@@ -89,7 +94,7 @@ def run_benchmark(*, rows: int, repeat: int, trace: bool) -> None:
     )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        _measure(rows=rows, repeat=repeat, trace=trace)
+        measure()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

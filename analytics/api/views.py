@@ -8,7 +8,14 @@ from rest_framework.views import APIView
 from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
+from analytics.composition_changes import composition_comparison
 from nmg_registry.api import schema
+from nmg_registry.api.moments import (
+    MOMENT_PARAMETERS,
+    MOMENT_VALUE,
+    api_moment,
+    api_moment_value,
+)
 from surveys.api.views import NO_CLOSED_ROUND, latest_closed_or_404
 from surveys.models import Survey
 from surveys.selectors import visible_round
@@ -55,6 +62,8 @@ NO_CLOSED_ROUND_RESPONSE = OpenApiResponse(
 # What a read of the aggregates may answer instead, and one of a named round.
 REFUSALS = {403: DENIED}
 ROUND_REFUSALS = {**REFUSALS, 404: UNKNOWN_ROUND}
+# And of a read at a moment: a malformed moment, an unknown round.
+MOMENT_REFUSALS = {400: schema.BAD_PARAMETERS, **ROUND_REFUSALS}
 
 
 def survey_or_404(user, slug: str) -> Survey:
@@ -166,11 +175,13 @@ class CompositionSummaryView(AggregateView):
             "Per country that sent its composition: experts (each once), seats, working "
             "groups covered, experts by stakeholder type (shares over the experts whose type "
             "is known) and gender; and the countries covering every active working group or "
-            "all ten stakeholder types. Counts only: no personal data."
+            "all ten stakeholder types. Counts only: no personal data. Now, or with `as_of` "
+            "or `round` as the compositions stood then."
         ),
         tags=TAGS,
+        parameters=MOMENT_PARAMETERS,
         body=serializers.CompositionSummarySerializer,
-        refusals=REFUSALS,
+        refusals=MOMENT_REFUSALS,
         examples={
             "One country": {
                 "countries_submitted": ["CY"],
@@ -215,7 +226,7 @@ class CompositionSummaryView(AggregateView):
         },
     )
     def get(self, request):
-        summary = selectors.composition_summary()
+        summary = selectors.composition_summary(moment=api_moment(request))
         return Response(serializers.CompositionSummarySerializer(summary).data)
 
 
@@ -397,3 +408,64 @@ class RoundComparisonView(AggregateView):
             before=survey_or_404(request.user, before), after=survey_or_404(request.user, after)
         )
         return Response(serializers.RoundComparisonSerializer(comparison).data)
+
+
+class CompositionComparisonView(AggregateView):
+    serializer_class = serializers.CompositionComparisonSerializer  # the CSV's columns
+    csv_root = "countries"  # one row per country
+
+    @schema.read_operation(
+        "composition_compare",
+        "What changed in the compositions between two rounds or dates",
+        (
+            "Per country with a composition at either moment or a change between them (by "
+            "EU code): experts before and after, how many joined and left, seats gained and "
+            "lost, working groups and stakeholder types gained and lost. `before` and `after` "
+            "are each a round's slug (the composition when it closed; now, for an open "
+            "round) or a date (the end of that day, Europe/Brussels) or an ISO 8601 "
+            "date-time. Counts for every reader of the aggregates; the names of who joined "
+            "and left (`joined_names`, `left_names`) only for WP6 staff and the country's "
+            "representatives."
+        ),
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter(
+                name,
+                MOMENT_VALUE,
+                OpenApiParameter.QUERY,
+                required=True,
+                description=f"The {which} moment: a round's slug, a date or a date-time.",
+            )
+            for name, which in (("before", "earlier"), ("after", "later"))
+        ],
+        body=serializers.CompositionComparisonSerializer,
+        refusals=MOMENT_REFUSALS,
+        examples={
+            "Austria sent its first composition": {
+                "before": {"as_of": "2020-12-31T23:59:59.999999+01:00", "round": "nmg-survey-2020"},
+                "after": {"as_of": "2022-12-31T23:59:59.999999+01:00", "round": "nmg-survey-2022"},
+                "countries": [
+                    {
+                        "country": "AT",
+                        "experts_before": 0,
+                        "experts_after": 9,
+                        "joined": 9,
+                        "left": 0,
+                        "seats_gained": 9,
+                        "seats_lost": 0,
+                        "working_groups_gained": [1, 2, 5],
+                        "working_groups_lost": [],
+                        "stakeholder_types_gained": ["clinical-communities"],
+                        "stakeholder_types_lost": [],
+                    }
+                ],
+            }
+        },
+    )
+    def get(self, request):
+        comparison = composition_comparison(
+            before=api_moment_value(request, "before"),
+            after=api_moment_value(request, "after"),
+            user=request.user,
+        )
+        return Response(serializers.CompositionComparisonSerializer(comparison).data)

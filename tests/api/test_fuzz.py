@@ -129,6 +129,13 @@ def api_schema(edge_cases, staff_session):
     return schema
 
 
+def gives_two_moments(case) -> bool:
+    """A moment is `as_of` or `round`, never both: OpenAPI cannot say that one parameter
+    excludes another, so the schema calls such a query valid though it is a 400."""
+    query = case.query or {}
+    return bool(query.get("as_of") and query.get("round"))
+
+
 class StaffSession:
     """The session cookie of the staff member signed in for the running test. Given as
     schemathesis auth, so that its probes of every operation without it, and with a spoilt
@@ -171,6 +178,11 @@ def test_no_generated_request_breaks_the_api_or_its_schema(api_schema):
 
     def fuzz(case):
         generated.append(case)
+        if gives_two_moments(case) and case.method == "GET":
+            checks = [check for check in CHECKS if check is not positive_data_acceptance]
+            response = case.call_and_validate(checks=checks)
+            assert response.status_code in (400, 401, 403), case.as_curl_command()
+            return
         case.call_and_validate(checks=CHECKS)
 
     for operation in operations:
