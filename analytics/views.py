@@ -284,7 +284,8 @@ def models(request):
 @aggregates_required
 def compare(request):
     """Two rounds side by side (`?before=<slug>&after=<slug>`, the latest two open or closed
-    rounds by default): which answers changed, and who answered only one of them. Staff may
+    rounds by default): which answers changed, what each common question compares and counts,
+    and who answered only one of them. Staff may
     also pick a draft; to anyone else a draft's slug is an unknown round (404)."""
     rounds = _rounds_of(request.user)
     by_slug = {r.slug: r for r in rounds}
@@ -309,6 +310,7 @@ def compare(request):
         comparison = round_comparison(before=before, after=after)
         shown = [
             tables.changes_table(comparison, before_title=before.title, after_title=after.title),
+            tables.compared_questions_table(comparison),
             tables.participation_table(comparison),
         ]
         context |= {"comparison": comparison, "before": before, "after": after}

@@ -7,7 +7,7 @@ import pytest
 
 from analytics import selectors
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
-from surveys.models import Answer, Question, Survey
+from surveys.models import Answer, Question, Survey, Target
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -502,6 +502,41 @@ def test_round_comparison_lists_changes_in_country_and_question_order():
     assert comparison.both == ["ES", "IT"]
     assert comparison.only_before == ["PT"]
     assert comparison.only_after == ["FI"]
+
+
+def test_round_comparison_explains_each_question_and_counts_moves_against_the_targets():
+    Target.objects.all().delete()
+    Target.objects.create(
+        slug="operational",
+        name="Operational",
+        question_code="stage",
+        answer_values=["operational"],
+        threshold=Decimal("0.75"),
+        due_on=datetime.date(2030, 12, 31),
+    )
+    before, after = make_round(slug="before"), make_round(slug="after")
+    old_stage = choice(before, "stage", "planning", "operational", order=1)
+    old_notes = text(before, "notes", order=2)
+    new_stage = choice(after, "stage", "planning", "operational", order=1)
+    new_notes = text(after, "notes", order=2)
+    Question.objects.filter(pk=new_stage.pk).update(text="How far is the group?")
+    for code, was, now in (("ES", "planning", "operational"), ("IT", "operational", "planning")):
+        respond(before, code, {old_stage: was, old_notes: "same"})
+        respond(after, code, {new_stage: now, new_notes: "same"})
+    respond(before, "PT", {old_stage: "planning"})
+    respond(after, "PT", {new_stage: "planning"})
+
+    stage, notes = selectors.round_comparison(before=before, after=after).questions
+
+    assert (stage.code, stage.text, stage.options) == (
+        "stage",
+        "How far is the group?",
+        ["Planning", "Operational"],
+    )
+    assert stage.targets == [selectors.TargetAnswers("Operational", ["Operational"])]
+    assert (stage.changed, stage.unchanged, stage.improved, stage.worsened) == (2, 1, 1, 1)
+    assert (notes.options, notes.targets) == ([], [])
+    assert (notes.changed, notes.unchanged, notes.improved, notes.worsened) == (0, 2, 0, 0)
 
 
 def test_comparing_rounds_without_responses_gives_nothing():
