@@ -26,6 +26,9 @@ from nmg_registry.models import (
 from surveys.models import Answer, Question, QuestionKind, QuestionSection, Response, Survey, Target
 
 OPTION_KINDS = (QuestionKind.CHOICE, QuestionKind.SCALE)
+# The question of a country's stage in establishing its NMG (section 5.1's "Stage in
+# establishing NMGs"): the dashboard's chart and map, a country's trajectory.
+STAGE_QUESTION = "nmg_stage"
 SECTION_TITLES = dict(QuestionSection.choices)
 
 # --- survey summary (section 5.1) -------------------------------------------------------
@@ -419,6 +422,17 @@ def configuration_model(kinds: Counter) -> str:
     if kinds[MirrorGroupKind.WORKING_GROUP] >= 2:
         return "group_per_working_group"
     return "single_group"
+
+
+def configuration_model_reason(kinds: Counter) -> str:
+    """Why a country has no configuration model, in words; "" when it has one. By the rule
+    above a country has one as soon as it records a mirror group of any kind."""
+    if sum(kinds.values()):
+        return ""
+    return (
+        "none: no mirror group recorded (the model is derived from the country's mirror "
+        "groups: a core group, one group per working group, or a single group)"
+    )
 
 
 def population_band(millions: Decimal | None) -> str:

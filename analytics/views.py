@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import charts, tables
 from analytics.selectors import (
+    STAGE_QUESTION,
     QuestionSummary,
     SurveySummary,
     composition_summary,
@@ -30,9 +31,6 @@ from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.models import StakeholderType, WorkingGroup
 from surveys.models import Survey
 from surveys.selectors import home_overview, response_rows, visible_round, visible_rounds
-
-# The question the dashboard's chart and map show (section 5.1's "Stage in establishing NMGs").
-STAGE_QUESTION = "nmg_stage"
 
 
 def aggregates_required(view):
