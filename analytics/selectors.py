@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.db.models import Count, TextField
 from django.db.models.functions import Coalesce
 
-from compositions.models import Expert, Gender, Membership
+from compositions.as_of import expert_counts, seat_counts
+from compositions.models import Gender
 from nmg_registry.models import (
     HealthSystem,
     MirrorGroup,
@@ -186,6 +187,10 @@ class CompositionSummary:
     countries_by_stakeholder_type: dict[str, list[str]]  # all ten slugs present
     size_distribution: list[SizeBand]  # bands 1-9, 10-20, 21-50, 51-100, 101+
     countries: list[CountryComposition]
+    # What the pages name the keys by (not in the JSON): the types (slug, label) in their
+    # order, and the active working groups' numbers, ascending.
+    stakeholder_types: tuple[tuple[str, str], ...] = ()
+    active_working_groups: tuple[int, ...] = ()
 
 
 SIZE_BANDS = ((1, 9), (10, 20), (21, 50), (51, 100), (101, None))
@@ -193,25 +198,15 @@ UNKNOWN_GENDER = "unknown"
 GENDERS = (*(g.value for g in Gender), UNKNOWN_GENDER)
 
 
-def composition_summary() -> CompositionSummary:
-    """Section 5.2 over every country's current composition (aggregates: no personal data).
-    Four queries: the ten types, the active working groups, and two grouped counts."""
-    slugs = list(StakeholderType.objects.order_by("order", "slug").values_list("slug", flat=True))
+def composition_summary(*, moment=None) -> CompositionSummary:
+    """Section 5.2 over every country's composition (aggregates: no personal data), now or
+    at a past `moment` (`nmg_registry.moments.Moment`), read from the history. Four
+    queries: the ten types, the active working groups, and two grouped counts."""
+    labels = tuple(StakeholderType.objects.order_by("order", "slug").values_list("slug", "label"))
+    slugs = [slug for slug, _label in labels]
     active = set(WorkingGroup.objects.filter(is_active=True).values_list("number", flat=True))
-    # Experts grouped by country, type and gender: each person counted once.
-    expert_rows = (
-        Expert.objects.order_by()
-        .values_list("country__code", "country__name", "stakeholder_type__slug", "gender")
-        .annotate(n=Count("pk"))
-    )
-    # Seats grouped by country and working group; a seat in a group that mirrors one working
-    # group sits in that working group even when the seat itself does not name it.
-    seat_rows = (
-        Membership.objects.order_by()
-        .annotate(number=Coalesce("working_group__number", "mirror_group__working_group__number"))
-        .values_list("expert__country__code", "number")
-        .annotate(n=Count("pk"))
-    )
+    expert_rows = expert_counts(moment)
+    seat_rows = seat_counts(moment)
     names: dict[str, str] = {}
     types: dict[str, Counter] = defaultdict(Counter)
     genders: dict[str, Counter] = defaultdict(Counter)
@@ -271,6 +266,8 @@ def composition_summary() -> CompositionSummary:
             for low, high in SIZE_BANDS
         ],
         countries=countries,
+        stakeholder_types=labels,
+        active_working_groups=tuple(sorted(active)),
     )
 
 

@@ -28,7 +28,7 @@ from analytics.selectors import (
 )
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, spreadsheet_response
-from nmg_registry.models import StakeholderType, WorkingGroup
+from nmg_registry.moments import page_moment
 from surveys.models import Survey
 from surveys.selectors import home_overview, response_rows, visible_round, visible_rounds
 
@@ -201,23 +201,13 @@ def _unknown_round_404(user, slug: str):
         raise Http404(str(exc)) from None
 
 
-def _reference_labels() -> tuple[list[tuple[str, str]], list[int]]:
-    """The stakeholder types (slug, label) in their order and the active working groups'
-    numbers: the composition summary names them by key only."""
-    types = list(StakeholderType.objects.order_by("order", "slug").values_list("slug", "label"))
-    numbers = list(
-        WorkingGroup.objects.filter(is_active=True)
-        .order_by("number")
-        .values_list("number", flat=True)
-    )
-    return types, numbers
-
-
 @aggregates_required
-def composition(request):
-    """Section 5.2: working groups, stakeholder types, sizes and gender of the compositions."""
-    summary = composition_summary()
-    types, active = _reference_labels()
+@page_moment
+def composition(request, moment):
+    """Section 5.2: working groups, stakeholder types, sizes and gender of the compositions,
+    now or as they stood at `?as_of=` or when `?round=` closed (the page's picker)."""
+    summary = composition_summary(moment=moment)
+    types, active = list(summary.stakeholder_types), list(summary.active_working_groups)
     numbers = sorted(set(active).union(*(c.working_groups for c in summary.countries)))
     shown = [
         tables.working_group_table(summary, numbers),
@@ -234,10 +224,28 @@ def composition(request):
         if summary.countries
         else None,
         "active_working_groups": len(active),
+        "moment": moment,
+        "picker_rounds": _published_rounds(),
+        "as_of": request.GET.get("as_of", ""),
     }
     return _respond(
-        request, "analytics/composition_summary.html", context, shown, filename="composition"
+        request,
+        "analytics/composition_summary.html",
+        context,
+        shown,
+        filename=_composition_filename(moment),
     )
+
+
+def _published_rounds() -> list[Survey]:
+    """The open and closed rounds, latest first: the composition picker's moments."""
+    return sorted(Survey.objects.published(), key=_by_opening, reverse=True)
+
+
+def _composition_filename(moment) -> str:
+    if moment.is_present:
+        return "composition"
+    return f"composition-{moment.round or moment.at.date().isoformat()}"
 
 
 @aggregates_required

@@ -3,9 +3,10 @@ their answers in its history (those of a draft round for staff alone), and how r
 questions, options and responses are named there; on "My countries", where each country
 stands in the open rounds; the responses file's import kind."""
 
-from nmg_registry import history, imports, permissions, selectors
+from nmg_registry import history, imports, moments, permissions, selectors
 from nmg_registry.models import PendingImport
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
+from surveys.round_moments import round_moment
 from surveys.selectors import open_rounds_of
 from surveys.services.file_import import import_upload
 
@@ -29,6 +30,7 @@ def register() -> None:
     ):
         history.register_names(names)
     selectors.add_to_kept_countries("rounds", open_rounds_of)
+    moments.register_round_moment(round_moment)
 
 
 def _readable_rounds(user):

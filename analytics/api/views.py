@@ -9,6 +9,7 @@ from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
 from nmg_registry.api import schema
+from nmg_registry.api.moments import MOMENT_PARAMETERS, api_moment
 from surveys.models import Survey
 from surveys.selectors import visible_round
 
@@ -41,6 +42,8 @@ UNKNOWN_ROUND = OpenApiResponse(
 # What a read of the aggregates may answer instead, and one of a named round.
 REFUSALS = {403: DENIED}
 ROUND_REFUSALS = {**REFUSALS, 404: UNKNOWN_ROUND}
+# And of a read at a moment: a malformed moment, an unknown round.
+MOMENT_REFUSALS = {400: schema.BAD_PARAMETERS, **ROUND_REFUSALS}
 
 
 def survey_or_404(user, slug: str) -> Survey:
@@ -129,11 +132,13 @@ class CompositionSummaryView(AggregateView):
             "Per country that sent its composition: experts (each once), seats, working "
             "groups covered, experts by stakeholder type (shares over the experts whose type "
             "is known) and gender; and the countries covering every active working group or "
-            "all ten stakeholder types. Counts only: no personal data."
+            "all ten stakeholder types. Counts only: no personal data. Now, or with `as_of` "
+            "or `round` as the compositions stood then."
         ),
         tags=TAGS,
+        parameters=MOMENT_PARAMETERS,
         body=serializers.CompositionSummarySerializer,
-        refusals=REFUSALS,
+        refusals=MOMENT_REFUSALS,
         examples={
             "One country": {
                 "countries_submitted": ["CY"],
@@ -178,7 +183,7 @@ class CompositionSummaryView(AggregateView):
         },
     )
     def get(self, request):
-        summary = selectors.composition_summary()
+        summary = selectors.composition_summary(moment=api_moment(request))
         return Response(serializers.CompositionSummarySerializer(summary).data)
 
 

@@ -643,8 +643,9 @@ QUERIES = {
     "/assessment/rounds/": 6,
     # the round (1), its summary (4), the rounds for the picker (1)
     f"/assessment/rounds/{SURVEY}/": 9,
-    # the composition summary (4), the stakeholder types and active working groups (2)
-    "/assessment/composition/": 9,
+    # the composition summary with the types' labels and active working groups (4), the
+    # rounds for the picker (1)
+    "/assessment/composition/": 8,
     # the targets measured on every round (3)
     "/assessment/targets/": 6,
     # the configuration models (1)

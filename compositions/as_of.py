@@ -1,0 +1,123 @@
+"""The countries' compositions as they stood at a moment, from the history django-simple-history
+keeps of experts, seats and mirror groups (`nmg_registry.moments.versions_as_of`): the one
+home of "the composition then" for the summaries, the comparison and a country's trajectory.
+
+The present is read from the records themselves, as it always was; a past moment from the
+history, in the same number of queries whatever the data.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from compositions.models import Expert, Membership
+from nmg_registry.models import MirrorGroup
+from nmg_registry.moments import Moment, versions_as_of
+
+
+def _at(moment) -> datetime.datetime | None:
+    """A Moment, a date-time, or None (the present) as a date-time or None."""
+    return moment.at if isinstance(moment, Moment) else moment
+
+
+def experts_at(moment) -> QuerySet:
+    """The experts at the moment: the records themselves for the present, else the history
+    rows of their versions then (same field names, `history_id` as primary key)."""
+    at = _at(moment)
+    return Expert.objects.all() if at is None else versions_as_of(Expert, at)
+
+
+def memberships_at(moment) -> QuerySet:
+    """The seats at the moment, as `experts_at` reads the experts."""
+    at = _at(moment)
+    return Membership.objects.all() if at is None else versions_as_of(Membership, at)
+
+
+def expert_counts(moment=None) -> QuerySet:
+    """Experts grouped by (country code, country name, stakeholder slug, gender) with their
+    number `n`: each person counted once. One query."""
+    return (
+        experts_at(moment)
+        .order_by()
+        .values_list("country__code", "country__name", "stakeholder_type__slug", "gender")
+        .annotate(n=Count("pk"))
+    )
+
+
+def seat_counts(moment=None) -> QuerySet:
+    """Seats grouped by (country code, working group number) with their number `n`. A seat
+    in a group that mirrors one working group sits in that working group even when the seat
+    itself does not name it. One query."""
+    at = _at(moment)
+    if at is None:
+        return (
+            Membership.objects.order_by()
+            .annotate(
+                number=Coalesce("working_group__number", "mirror_group__working_group__number")
+            )
+            .values_list("expert__country__code", "number")
+            .annotate(n=Count("pk"))
+        )
+    # The seat's country is its expert's then, and its mirror group's working group that
+    # group's then: both may have changed (or gone) since.
+    country = (
+        Expert.history.filter(id=OuterRef("expert_id"), history_date__lte=at)
+        .order_by("-history_date", "-history_id")
+        .values("country__code")[:1]
+    )
+    mirrored = versions_as_of(MirrorGroup, at).filter(id=OuterRef("mirror_group_id"))
+    return (
+        versions_as_of(Membership, at)
+        .order_by()
+        .annotate(
+            code=Subquery(country),
+            number=Coalesce(
+                "working_group__number", Subquery(mirrored.values("working_group__number")[:1])
+            ),
+        )
+        .values_list("code", "number")
+        .annotate(n=Count("pk"))
+    )
+
+
+@dataclass(frozen=True)
+class CountryAtMoment:
+    """One country's composition at a moment, in the few figures a trajectory shows."""
+
+    country: str
+    experts: int
+    working_groups: list[int]  # numbers covered by at least one seat, ascending
+    stakeholder_types: list[str]  # slugs with at least one expert, sorted
+
+
+def composition_as_of(moment=None, countries=None) -> dict[str, CountryAtMoment]:
+    """Per country code (of `countries`, codes or Country objects; every country by default)
+    with at least one expert at the moment (a Moment, a date-time, or None for the present):
+    its experts, working groups covered and stakeholder types. Two queries."""
+    experts, seats = expert_counts(moment), seat_counts(moment)
+    if countries is not None:
+        codes = {getattr(c, "code", c) for c in countries}
+        experts = experts.filter(country__code__in=codes)
+        seats = seats.filter(**{"code__in" if _at(moment) else "expert__country__code__in": codes})
+    sizes: Counter = Counter()
+    types: dict[str, set] = defaultdict(set)
+    for code, _name, slug, _gender, n in experts:
+        sizes[code] += n
+        if slug is not None:
+            types[code].add(slug)
+    covered: dict[str, set] = defaultdict(set)
+    for code, number, _n in seats:
+        if number is not None:
+            covered[code].add(number)
+    return {
+        code: CountryAtMoment(
+            country=code,
+            experts=sizes[code],
+            working_groups=sorted(covered[code]),
+            stakeholder_types=sorted(types[code]),
+        )
+        for code in sorted(sizes)
+    }

@@ -1,0 +1,179 @@
+"""Moments in the registry's past: the one reading of `?as_of=` and `?round=` for every door
+that shows a composition "as it stood then", and the versions of a record at a moment,
+read from the history django-simple-history keeps (never from a second copy).
+
+A round is the moment it closed; the core does not know rounds, so the surveys app
+registers how to find that moment (`register_round_moment`).
+"""
+
+import datetime
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from nmg_registry.errors import refusal
+
+AS_OF = "as_of"
+ROUND = "round"
+DATE_HINT = "a date (YYYY-MM-DD) or an ISO 8601 date-time"
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When a figure is taken: `at` None is the present; `round` the slug it came from."""
+
+    at: datetime.datetime | None = None
+    round: str | None = None
+
+    @property
+    def is_present(self) -> bool:
+        return self.at is None
+
+    def describe(self) -> str:
+        """How a page says which moment it shows."""
+        if self.at is None:
+            return "now"
+        local = timezone.localtime(self.at, registry_zone())
+        shown = f"{local.day} {local:%b %Y %H:%M}"
+        if self.round:
+            return f"as the round {self.round} closed ({shown})"
+        return f"as of {shown}"
+
+    def as_json(self) -> dict:
+        """{"as_of": ISO date-time or null (the present), "round": slug or null}."""
+        return {"as_of": self.at.isoformat() if self.at else None, "round": self.round}
+
+
+PRESENT = Moment()
+
+
+class BadMoment(ValueError):
+    """A moment parameter that cannot be read: a 400 naming the parameter and its value,
+    worded as the API's other refusals of query parameters."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"Invalid query parameter. {parameter}: {message}")
+        self.parameter = parameter
+        self.errors = {parameter: [message]}
+
+
+# --- the rounds' moments, registered by the app that keeps rounds -----------------------
+
+_round_moment: list[Callable] = []
+
+
+def register_round_moment(resolve: Callable) -> None:
+    """`resolve(user, slug)` returns the moment the round closed (now for an open round), or
+    raises ObjectDoesNotExist for a round the user may not see."""
+    _round_moment[:] = [resolve]
+
+
+def round_moment(user, slug: str) -> Moment:
+    """The moment a round closed, as the user may see the round; 404 naming it otherwise."""
+    if not _round_moment:
+        raise Http404(f'No survey round "{slug}".')
+    try:
+        at = _round_moment[0](user, slug)
+    except ObjectDoesNotExist as exc:
+        raise Http404(str(exc)) from None
+    return Moment(at=at, round=slug)
+
+
+# --- reading the parameters ---------------------------------------------------------------
+
+
+def registry_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def parse_date_time(value: str) -> datetime.datetime | None:
+    """A date (the end of that day) or an ISO 8601 date-time (naive: the registry's time
+    zone) as an aware date-time; None when the value is neither."""
+    value = value.strip()
+    try:
+        if len(value) == 10:
+            day = datetime.date.fromisoformat(value)
+            return datetime.datetime.combine(day, datetime.time.max, tzinfo=registry_zone())
+        at = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if timezone.is_aware(at) else at.replace(tzinfo=registry_zone())
+
+
+def parse_as_of(value: str, parameter: str = AS_OF) -> datetime.datetime:
+    """`value` as a moment; BadMoment naming the parameter and the value otherwise."""
+    at = parse_date_time(value)
+    if at is None:
+        raise BadMoment(parameter, f'"{value}" is not {DATE_HINT}.')
+    return at
+
+
+def moment_from_query(query, *, user) -> Moment:
+    """The moment `?as_of=` or `?round=` asks for (the present without either; blank values
+    count as absent, as a picker's form sends them). Both at once is a BadMoment."""
+    as_of = (query.get(AS_OF) or "").strip()
+    slug = (query.get(ROUND) or "").strip()
+    if as_of and slug:
+        raise BadMoment(AS_OF, f"give either {AS_OF} or {ROUND}, not both.")
+    if as_of:
+        return Moment(at=parse_as_of(as_of))
+    if slug:
+        return round_moment(user, slug)
+    return PRESENT
+
+
+def moment_from_value(value: str, *, user, parameter: str) -> Moment:
+    """A compare page's `before`/`after`: a date or date-time, else a round's slug."""
+    value = (value or "").strip()
+    if not value:
+        raise BadMoment(parameter, f"give a round's slug or {DATE_HINT}.")
+    at = parse_date_time(value)
+    if at is not None:
+        return Moment(at=at)
+    try:
+        return round_moment(user, value)
+    except Http404:
+        if value[:4].isdigit() and value[4:5] == "-" and not value[5:6].isalpha():
+            # Meant as a date, but is not one: say so rather than "no such round".
+            raise BadMoment(parameter, f'"{value}" is not {DATE_HINT}.') from None
+        raise
+
+
+def page_moment(view):
+    """A page view that shows a moment: it is called with `moment=` read from the query
+    (`moment_from_query`); a malformed one is a 400 naming it, HTML or JSON as the door."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            moment = moment_from_query(request.GET, user=request.user)
+        except BadMoment as exc:
+            return refusal(request, str(exc), errors=exc.errors)
+        return view(request, *args, moment=moment, **kwargs)
+
+    return wrapper
+
+
+# --- versions at a moment -------------------------------------------------------------------
+
+
+def versions_as_of(model, at: datetime.datetime) -> QuerySet:
+    """The history rows of `model` as its records stood at `at`: for each record its latest
+    version at or before `at`, unless that version is its removal ("-")."""
+    history = model.history.model
+    later = history.objects.filter(id=OuterRef("id"), history_date__lte=at).filter(
+        Q(history_date__gt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+    )
+    return (
+        history.objects.filter(history_date__lte=at)
+        .filter(~Exists(later))
+        .exclude(history_type="-")
+    )
