@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef
 
-from analytics.selectors import STAGE_QUESTION, composition_summary
+from analytics.selectors import STAGE_QUESTION
+from compositions.as_of import compositions_as_of
 from nmg_registry import permissions
 from nmg_registry.models import Country, StakeholderType
 from surveys.models import Answer, Response, Survey
+from surveys.round_moments import round_closed_at
 from surveys.selectors import RoundStatus
 
 NOT_INVITED = "not invited"
@@ -26,7 +28,7 @@ class CompositionThen:
     experts: int
     working_groups: list[int]  # numbers covered, ascending
     stakeholder_types: list[str]  # labels, in the types' order
-    is_present: bool  # the present composition (an open round's), not one read from history
+    is_present: bool  # now (an open round's or a draft's), not as the round closed
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,7 @@ class RoundStep:
     status: str  # NOT_INVITED or a RoundStatus value
     submitted_at: datetime.datetime | None
     stage: str  # the stage's label; "" when not given or not the reader's to see
-    composition: CompositionThen | None  # None: no expert recorded then, or not read
-    composition_read: bool  # whether the round's composition was read at all
+    composition: CompositionThen | None  # None: no expert recorded then
     answers: list[AnswerLine] | None  # None: a draft the reader may not read
 
     @property
@@ -75,7 +76,6 @@ class RoundStep:
 class CountryTrajectory:
     country: Country
     steps: list[RoundStep]  # newest round first
-    compositions_per_round: bool  # False: only the present composition, on the latest round
 
 
 def _day(value) -> str:
@@ -105,11 +105,10 @@ def country_trajectory(*, country: Country, user) -> CountryTrajectory:
                 submitted_at=response.submitted_at if response else None,
                 stage=next((label for code, _q, label in given if code == STAGE_QUESTION), ""),
                 composition=compositions.get(survey.pk),
-                composition_read=survey.pk in compositions,
                 answers=[AnswerLine(q, a) for _c, q, a in given] if readable else None,
             )
         )
-    return CountryTrajectory(country, steps, compositions_per_round=COMPOSITIONS_PER_ROUND)
+    return CountryTrajectory(country, steps)
 
 
 def _rounds_of(country: Country, user) -> list[Survey]:
@@ -147,24 +146,36 @@ def _answers_by_round(country: Country, user) -> dict[int, list[tuple[str, str, 
 
 # --- the composition as of each round ----------------------------------------------------
 
-# Until the registry reads compositions as of a past moment, the trajectory shows the
-# present composition, on the latest round alone.
-COMPOSITIONS_PER_ROUND = False
-
 
 def _compositions_by_round(country: Country, rounds: list[Survey]) -> dict[int, object]:
-    """The country's composition for the rounds it is read for, by round id (None: no
-    expert then): the present one, for the latest round. Five queries, none without rounds."""
+    """The country's composition as of each round, by round id (None: no expert then): as
+    the round closed, or now for an open round or a draft. Three queries whatever the number
+    of rounds (one more for a closed round without a closing date, which the services never
+    leave); none without rounds."""
     if not rounds:
         return {}
-    present = next((c for c in composition_summary().countries if c.country == country.code), None)
-    labels = dict(StakeholderType.objects.values_list("slug", "label"))
-    figures = None
-    if present is not None:
-        figures = CompositionThen(
-            experts=present.experts,
-            working_groups=present.working_groups,
-            stakeholder_types=[labels[slug] for slug, n in present.stakeholder_counts.items() if n],
-            is_present=True,
-        )
-    return {rounds[0].pk: figures}
+    moments = {survey.pk: _moment_of(survey) for survey in rounds}
+    distinct = list(dict.fromkeys(moments.values()))
+    read = dict(zip(distinct, compositions_as_of(distinct, [country]), strict=True))
+    labels = dict(StakeholderType.objects.order_by("order", "slug").values_list("slug", "label"))
+    return {
+        pk: _figures(read[moment].get(country.code), labels, is_present=moment is None)
+        for pk, moment in moments.items()
+    }
+
+
+def _moment_of(survey: Survey) -> datetime.datetime | None:
+    """When a round's composition is taken: as it closed; None (the present) until then."""
+    return round_closed_at(survey=survey) if survey.is_closed else None
+
+
+def _figures(then, labels: dict[str, str], *, is_present: bool) -> CompositionThen | None:
+    if then is None:
+        return None
+    kept = set(then.stakeholder_types)
+    return CompositionThen(
+        experts=then.experts,
+        working_groups=then.working_groups,
+        stakeholder_types=[label for slug, label in labels.items() if slug in kept],
+        is_present=is_present,
+    )

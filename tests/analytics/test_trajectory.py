@@ -22,11 +22,12 @@ from tests.conftest import (
 
 pytestmark = pytest.mark.django_db
 
-# The trajectory's queries on the profile: rounds, responses, answers, and the present
-# composition (the types, the active working groups, experts, seats, the types' labels).
-TRAJECTORY_QUERIES = 3 + 5
+# The trajectory's queries on the profile: rounds, responses, answers, and the composition
+# as of every round (experts, seats, the types' labels).
+TRAJECTORY_QUERIES = 3 + 3
 RESEARCH = "Research/University"  # the types' labels, in their order
 ELSI = "ELSI"
+PATIENTS = "Patients organisations"
 FIRST_ROUND = "National Mirror Groups survey 2020"  # closed on 31 March 2021, invites ES
 
 
@@ -85,7 +86,7 @@ def test_each_round_says_how_far_the_response_got_in_the_rounds_state(client, re
     )
     assert "not invited" in row_of(page, "Round for others")
     assert row_of(page, FIRST_ROUND).startswith(
-        f"{FIRST_ROUND} closed on 31 March 2021 did not respond not given"
+        f"{FIRST_ROUND} closed on 31 March 2021 did not respond \N{EM DASH}"
     )
     # Newest first, by opening date.
     order = [page.index(f">{title}</a>") for title in ("Open round", "Round 2022", FIRST_ROUND)]
@@ -140,22 +141,42 @@ def test_staff_see_a_draft_round_marked_as_one(client, registry):
     assert DRAFT_ROUND_TEXT in page
 
 
-def test_the_latest_round_shows_the_composition_now(client, registry):
-    factories.MembershipFactory(
-        expert=factories.ExpertFactory(
-            country=registry.cast.es, stakeholder_type=factories.stakeholder_type("elsi")
-        ),
-        working_group=factories.working_group(5),
+def recorded_on(day: datetime.date, *records):
+    """Dates the records' history, as an import of a file received that day would."""
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12, 0)))
+    for record in records:
+        type(record).history.filter(id=record.pk).update(history_date=at)
+
+
+def expert_in(country, working_group, stakeholder_type, day):
+    expert = factories.ExpertFactory(
+        country=country, stakeholder_type=factories.stakeholder_type(stakeholder_type)
     )
+    seat = factories.MembershipFactory(
+        expert=expert, working_group=factories.working_group(working_group)
+    )
+    recorded_on(day, expert, seat)
+    return expert
+
+
+def test_each_round_shows_the_composition_as_the_round_closed(client, registry):
+    es = registry.cast.es
+    closed_round("round-2022", "Round 2022", datetime.date(2022, 10, 1), datetime.date(2023, 1, 31))
+    expert_in(es, 5, "elsi", datetime.date(2021, 1, 10))
+    left = expert_in(es, 7, "patient-organisations", datetime.date(2022, 3, 1))
+    left.delete()  # left the group after the 2022 round: counted then, not now
 
     page = profile(client, registry.cast.viewer)
 
-    assert "The composition is shown as it is now, on the latest round only." in page
-    row = row_of(page, "Open round")
-    assert row.endswith(f"2 (now) WG1, WG3, WG5 2: {RESEARCH}, {ELSI}")
-    assert "not shown for earlier rounds" in row_of(page, FIRST_ROUND)
+    assert row_of(page, FIRST_ROUND).endswith("1 WG5 1: ELSI")
+    assert row_of(page, "Round 2022").endswith(f"2 WG5, WG7 2: ELSI, {PATIENTS}")
+    # Now: the registry fixture's expert (WG1, WG3) and the one of 2021.
+    assert row_of(page, "Open round").endswith(f"2 (now) WG1, WG3, WG5 2: {RESEARCH}, ELSI")
     assert "no expert recorded now" in row_of(
         profile(client, registry.cast.viewer, "EL"), "Open round"
+    )
+    assert "no expert recorded then" in row_of(
+        profile(client, registry.cast.viewer, "EL"), FIRST_ROUND
     )
 
 
@@ -174,7 +195,7 @@ def test_a_country_without_mirror_groups_says_why_it_has_no_configuration_model(
 def test_the_trajectory_costs_fixed_queries(client, registry, rounds, django_assert_num_queries):
     for i in range(rounds):
         survey = closed_round(
-            f"round-{i}", f"Round {i}", datetime.date(2022, 1, 1 + i), datetime.date(2022, 6, 1)
+            f"round-{i}", f"Round {i}", datetime.date(2022, 1, 1 + i), datetime.date(2022, 6, 1 + i)
         )
         submitted(survey, "ES", "planning", f"Notes {i}")
     client.force_login(registry.cast.viewer)
