@@ -49,6 +49,9 @@ def participation_table(comparison: RoundComparison) -> Table:
     )
 
 
+COUNTED = ("Changed", "Unchanged", "Improved", "Went back")
+
+
 def compared_questions_table(comparison: RoundComparison) -> Table:
     """Every question both rounds ask: what is compared, which answers count as an
     improvement, and the countries' answers counted for it."""
@@ -59,10 +62,7 @@ def compared_questions_table(comparison: RoundComparison) -> Table:
             Column("Question", export=("Question", "Question (code)")),
             Column("What is compared"),
             Column("Counts as an improvement"),
-            Column("Changed", numeric=True),
-            Column("Unchanged", numeric=True),
-            Column("Improved", numeric=True),
-            Column("Went back", numeric=True),
+            *(Column(label, numeric=True) for label in COUNTED),
         ],
         [
             [

@@ -7,7 +7,7 @@ import pytest
 
 from analytics import selectors
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
-from surveys.models import Answer, Question, Survey, Target
+from surveys.models import Answer, Question, Survey
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -505,19 +505,11 @@ def test_round_comparison_lists_changes_in_country_and_question_order():
 
 
 def test_round_comparison_explains_each_question_and_counts_moves_against_the_targets():
-    Target.objects.all().delete()
-    Target.objects.create(
-        slug="operational",
-        name="Operational",
-        question_code="stage",
-        answer_values=["operational"],
-        threshold=Decimal("0.75"),
-        due_on=datetime.date(2030, 12, 31),
-    )
     before, after = make_round(slug="before"), make_round(slug="after")
-    old_stage = choice(before, "stage", "planning", "operational", order=1)
+    stages = ("planning", "constructing", "operational")
+    old_stage = choice(before, "nmg_stage", *stages, order=1)
     old_notes = text(before, "notes", order=2)
-    new_stage = choice(after, "stage", "planning", "operational", order=1)
+    new_stage = choice(after, "nmg_stage", *stages, order=1)
     new_notes = text(after, "notes", order=2)
     Question.objects.filter(pk=new_stage.pk).update(text="How far is the group?")
     for code, was, now in (("ES", "planning", "operational"), ("IT", "operational", "planning")):
@@ -529,11 +521,19 @@ def test_round_comparison_explains_each_question_and_counts_moves_against_the_ta
     stage, notes = selectors.round_comparison(before=before, after=after).questions
 
     assert (stage.code, stage.text, stage.options) == (
-        "stage",
+        "nmg_stage",
         "How far is the group?",
-        ["Planning", "Operational"],
+        ["Planning", "Constructing", "Operational"],
     )
-    assert stage.targets == [selectors.TargetAnswers("Operational", ["Operational"])]
+    # The roadmap targets measured on the stage (surveys' data migration), by due date.
+    assert stage.targets == [
+        selectors.TargetAnswers(
+            "All countries at least constructing their NMG", ["Constructing", "Operational"]
+        ),
+        selectors.TargetAnswers(
+            "At least 75% of countries have an operational NMG", ["Operational"]
+        ),
+    ]
     assert (stage.changed, stage.unchanged, stage.improved, stage.worsened) == (2, 1, 1, 1)
     assert (notes.options, notes.targets) == ([], [])
     assert (notes.changed, notes.unchanged, notes.improved, notes.worsened) == (0, 2, 0, 0)
