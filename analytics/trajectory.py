@@ -9,6 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 
 from analytics.selectors import STAGE_QUESTION
 from compositions.as_of import compositions_as_of
@@ -64,7 +65,9 @@ class RoundStep:
         missing response "did not respond", an open round's "not yet responded"."""
         closed = self.survey.is_closed
         if self.status == RoundStatus.SUBMITTED:
-            return f"submitted on {_day(self.submitted_at)}" if self.submitted_at else "submitted"
+            if self.submitted_at is None:
+                return "submitted"
+            return f"submitted on {_day(timezone.localtime(self.submitted_at))}"
         if self.status == RoundStatus.DRAFT:
             return "draft, never submitted" if closed else "draft, not yet submitted"
         if self.status == RoundStatus.NOT_STARTED:

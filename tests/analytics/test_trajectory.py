@@ -123,6 +123,8 @@ def test_a_drafts_answers_are_the_countrys_keepers_and_staffs(client, registry, 
     assert (DRAFTS["ES"] in page) is sees_draft
     assert DRAFTS["IT"] not in page
     assert ("answers to Open round (draft)" in page) is sees_draft
+    stage = "not given" if sees_draft else "not shown: a draft"  # the draft gives no stage
+    assert f"draft, not yet submitted {stage}" in row_of(page, "Open round")
 
 
 @pytest.mark.parametrize("reader", ["viewer", "rep_es"])
