@@ -10,6 +10,7 @@ urlpatterns = [
     path("rounds/", views.survey_list, name="rounds"),
     path("rounds/<slug:slug>/", views.survey_detail, name="round"),
     path("composition/", views.composition, name="composition"),
+    path("composition/compare/", views.composition_compare, name="composition-compare"),
     path("targets/", views.targets, name="targets"),
     path("configuration-models/", views.models, name="models"),
     path("compare/", views.compare, name="compare"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from analytics import charts, tables
+from analytics.composition_changes import composition_comparison
 from analytics.selectors import (
     STAGE_QUESTION,
     QuestionSummary,
@@ -28,7 +29,8 @@ from analytics.selectors import (
 )
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, spreadsheet_response
-from nmg_registry.moments import page_moment
+from nmg_registry.errors import refusal
+from nmg_registry.moments import BadMoment, moment_from_value, page_moment
 from surveys.models import Survey
 from surveys.selectors import home_overview, response_rows, visible_round, visible_rounds
 
@@ -225,7 +227,7 @@ def composition(request, moment):
         else None,
         "active_working_groups": len(active),
         "moment": moment,
-        "picker_rounds": _published_rounds(),
+        "picker_rounds": _rounds_of(request.user),
         "as_of": request.GET.get("as_of", ""),
     }
     return _respond(
@@ -237,9 +239,24 @@ def composition(request, moment):
     )
 
 
-def _published_rounds() -> list[Survey]:
-    """The open and closed rounds, latest first: the composition picker's moments."""
-    return sorted(Survey.objects.published(), key=_by_opening, reverse=True)
+@aggregates_required
+def composition_compare(request):
+    """What changed in the compositions between `?before=` and `?after=` (each a round's
+    slug or a date): counts per country, and names where the user may read the experts."""
+    values = {name: request.GET.get(name, "").strip() for name in ("before", "after")}
+    context = {"rounds": _rounds_of(request.user), "values": values}
+    if any(values.values()):
+        try:
+            before, after = (
+                moment_from_value(values[name], user=request.user, parameter=name)
+                for name in ("before", "after")
+            )
+        except BadMoment as exc:
+            return refusal(request, str(exc), errors=exc.errors)
+        context["comparison"] = composition_comparison(
+            before=before, after=after, user=request.user
+        )
+    return render(request, "analytics/composition_compare.html", context)
 
 
 def _composition_filename(moment) -> str:

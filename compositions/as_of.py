@@ -10,7 +10,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from compositions.models import Expert, Membership
@@ -47,19 +47,15 @@ def expert_counts(moment=None) -> QuerySet:
     )
 
 
-def seat_counts(moment=None) -> QuerySet:
-    """Seats grouped by (country code, working group number) with their number `n`. A seat
-    in a group that mirrors one working group sits in that working group even when the seat
-    itself does not name it. One query."""
+def seats_at(moment=None) -> QuerySet:
+    """The seats at the moment, each annotated with `code` (its expert's country then) and
+    `number` (its working group's; for a seat in a group that mirrors one working group,
+    that group's even when the seat itself does not name it)."""
     at = _at(moment)
     if at is None:
-        return (
-            Membership.objects.order_by()
-            .annotate(
-                number=Coalesce("working_group__number", "mirror_group__working_group__number")
-            )
-            .values_list("expert__country__code", "number")
-            .annotate(n=Count("pk"))
+        return Membership.objects.annotate(
+            code=F("expert__country__code"),
+            number=Coalesce("working_group__number", "mirror_group__working_group__number"),
         )
     # The seat's country is its expert's then, and its mirror group's working group that
     # group's then: both may have changed (or gone) since.
@@ -69,18 +65,18 @@ def seat_counts(moment=None) -> QuerySet:
         .values("country__code")[:1]
     )
     mirrored = versions_as_of(MirrorGroup, at).filter(id=OuterRef("mirror_group_id"))
-    return (
-        versions_as_of(Membership, at)
-        .order_by()
-        .annotate(
-            code=Subquery(country),
-            number=Coalesce(
-                "working_group__number", Subquery(mirrored.values("working_group__number")[:1])
-            ),
-        )
-        .values_list("code", "number")
-        .annotate(n=Count("pk"))
+    return versions_as_of(Membership, at).annotate(
+        code=Subquery(country),
+        number=Coalesce(
+            "working_group__number", Subquery(mirrored.values("working_group__number")[:1])
+        ),
     )
+
+
+def seat_counts(moment=None) -> QuerySet:
+    """Seats grouped by (country code, working group number) with their number `n`. One
+    query."""
+    return seats_at(moment).order_by().values_list("code", "number").annotate(n=Count("pk"))
 
 
 @dataclass(frozen=True)
@@ -137,7 +133,7 @@ def _counts_of(moment, countries) -> tuple[QuerySet, QuerySet]:
     if countries is not None:
         codes = {getattr(c, "code", c) for c in countries}
         experts = experts.filter(country__code__in=codes)
-        seats = seats.filter(**{"code__in" if _at(moment) else "expert__country__code__in": codes})
+        seats = seats.filter(code__in=codes)
     return experts, seats
 
 

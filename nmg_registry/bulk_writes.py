@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from nmg_registry import permissions
+from nmg_registry.tabular import ImportFailed, RowError
 
 # Rows per INSERT/UPDATE; Django lowers it further where a database caps query parameters.
 BATCH_SIZE = 2000
@@ -81,22 +82,36 @@ class BulkHistory:
 class BulkWriter:
     """Creates, updates and removes records in batches, each write followed (a removal
     preceded) by its history rows, all with one date, user and change reason: the one way
-    the file imports and the answer form write many records."""
+    the file imports and the answer form write many records.
 
-    def __init__(self, *, user, reason: str | None, date=None):
-        self.history = BulkHistory(user=user, reason=reason, date=date)
+    `date` is the present the caller shares with its other writes (now by default).
+    `as_of` instead (a file received in the past) dates the versions and the records' own
+    timestamps then; a record that already has a later version is refused, naming it, as
+    history only moves forward."""
+
+    def __init__(self, *, user, reason: str | None, date=None, as_of=None):
+        self.history = BulkHistory(user=user, reason=reason, date=as_of or date)
         self.date = self.history.date
+        self.backdated = as_of is not None
 
     def create(self, model, objs: list) -> None:
+        stamped = _stamped_fields(model, created=True)
         for batch in batches(objs):
             created = model._default_manager.bulk_create(batch, batch_size=BATCH_SIZE)
+            if self.backdated and stamped:
+                # bulk_create stamps auto_now(_add) fields with the present; date them then.
+                for ids in id_batches(created):
+                    model._default_manager.filter(pk__in=ids).update(
+                        **dict.fromkeys(stamped, self.date)
+                    )
             self.history.record(model, created, "+")
 
     def update(self, model, objs: list, fields) -> None:
         """Save `fields` of the records; a field kept up to date on save (auto_now), which
         bulk_update skips, takes the writer's date."""
-        stamped = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+        stamped = _stamped_fields(model)
         fields = [*fields, *(name for name in stamped if name not in fields)]
+        self.refuse_later_versions(model, objs)
         for batch in batches(objs):
             for obj in batch:
                 for name in stamped:
@@ -105,8 +120,50 @@ class BulkWriter:
             self.history.record(model, batch, "~")
 
     def remove(self, model, objs: list) -> None:
+        self.refuse_later_versions(model, objs)
         for batch in batches(objs):
             self.history.delete(model, batch)
+
+    def refuse_later_versions(self, model, objs: list) -> None:
+        """When the writer is backdated: ImportFailed naming the first records (of `objs`)
+        that already have a version later than its date. One query a batch."""
+        if not self.backdated:
+            return
+        later = set()
+        for ids in id_batches(objs):
+            later.update(
+                model.history.filter(id__in=ids, history_date__gt=self.date)
+                .values_list("id", flat=True)
+                .distinct()
+            )
+        if later:
+            named = [obj for obj in objs if obj.pk in later][:MAX_NAMED]
+            when = timezone.localtime(self.date).strftime("%Y-%m-%d %H:%M")
+            raise ImportFailed(
+                [
+                    RowError(
+                        f"{model._meta.verbose_name} {obj} already has a version later than "
+                        f"{when}: history only moves forward, so an import dated then cannot "
+                        "change it"
+                    )
+                    for obj in named
+                ],
+                more=len(later) > MAX_NAMED,
+            )
+
+
+# How many records a refusal of a backdated write names.
+MAX_NAMED = 20
+
+
+def _stamped_fields(model, *, created: bool = False) -> list[str]:
+    """The fields Django stamps with the present on save: auto_now (and auto_now_add, on
+    creation)."""
+    return [
+        f.name
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or (created and getattr(f, "auto_now_add", False))
+    ]
 
 
 def id_batches(objs: list):

@@ -60,7 +60,7 @@ class BadMoment(ValueError):
 
     def __init__(self, parameter: str, message: str):
         super().__init__(f"Invalid query parameter. {parameter}: {message}")
-        self.parameter = parameter
+        self.parameter, self.message = parameter, message
         self.errors = {parameter: [message]}
 
 

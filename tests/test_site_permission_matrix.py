@@ -110,6 +110,7 @@ EXPECTED = {
     "analytics:rounds": AGGREGATE,
     "analytics:round": AGGREGATE,
     "analytics:composition": AGGREGATE,
+    "analytics:composition-compare": AGGREGATE,  # names only for the country's keepers
     "analytics:targets": AGGREGATE,
     "analytics:models": AGGREGATE,
     "analytics:compare": AGGREGATE,
@@ -316,6 +317,9 @@ ROUND_QUERIES = [
     ("analytics:round", {"download": "invited", "format": "xlsx"}),
     ("analytics:compare", {"before": OPEN_ROUND, "after": "{round}"}),
     ("analytics:compare", {"before": "{round}", "after": OPEN_ROUND, "download": "changes"}),
+    ("analytics:composition", {"round": "{round}"}),
+    ("analytics:composition", {"round": "{round}", "download": "sizes", "format": "xlsx"}),
+    ("analytics:composition-compare", {"before": "{round}", "after": OPEN_ROUND}),
 ]
 DRAFT_DOORS = [(name, route, {}) for name, route in ROUND_PAGES] + [
     (name, dict(SITE_URLS)[name], query) for name, query in ROUND_QUERIES

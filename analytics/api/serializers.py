@@ -166,3 +166,55 @@ class RoundComparisonSerializer(serializers.Serializer):
     only_before = serializers.ListField(child=serializers.CharField())
     only_after = serializers.ListField(child=serializers.CharField())
     both = serializers.ListField(child=serializers.CharField())
+
+
+# --- composition comparison ---------------------------------------------------------------
+
+
+class MomentSerializer(serializers.Serializer):
+    as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The moment; null for the present."
+    )
+    round = serializers.SlugField(
+        allow_null=True, help_text="The round whose closing is the moment, if one was given."
+    )
+
+    def to_representation(self, instance):
+        return instance.as_json()
+
+
+class CountryChangeSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    experts_before = serializers.IntegerField()
+    experts_after = serializers.IntegerField()
+    joined = serializers.IntegerField()
+    left = serializers.IntegerField()
+    seats_gained = serializers.IntegerField()
+    seats_lost = serializers.IntegerField()
+    working_groups_gained = serializers.ListField(child=serializers.IntegerField())
+    working_groups_lost = serializers.ListField(child=serializers.IntegerField())
+    stakeholder_types_gained = serializers.ListField(child=serializers.CharField())
+    stakeholder_types_lost = serializers.ListField(child=serializers.CharField())
+    joined_names = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Who joined: only for staff and the country's representatives.",
+    )
+    left_names = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Who left: only for staff and the country's representatives.",
+    )
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        for key in ("joined_names", "left_names"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
+
+
+class CompositionComparisonSerializer(serializers.Serializer):
+    before = MomentSerializer()
+    after = MomentSerializer()
+    countries = CountryChangeSerializer(many=True)

@@ -18,6 +18,11 @@ urlpatterns = [
         views.CompositionSummaryView.as_view(),
         name="composition-summary",
     ),
+    path(
+        "compositions/compare/",
+        views.CompositionComparisonView.as_view(),
+        name="composition-compare",
+    ),
     path("targets/", views.TargetListView.as_view(), name="target-list"),
     path(
         "configuration-models/",

@@ -8,8 +8,9 @@ from rest_framework.views import APIView
 from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
+from analytics.composition_changes import composition_comparison
 from nmg_registry.api import schema
-from nmg_registry.api.moments import MOMENT_PARAMETERS, api_moment
+from nmg_registry.api.moments import MOMENT_PARAMETERS, api_moment, api_moment_value
 from surveys.models import Survey
 from surveys.selectors import visible_round
 
@@ -351,3 +352,64 @@ class RoundComparisonView(AggregateView):
             before=survey_or_404(request.user, before), after=survey_or_404(request.user, after)
         )
         return Response(serializers.RoundComparisonSerializer(comparison).data)
+
+
+class CompositionComparisonView(AggregateView):
+    serializer_class = serializers.CompositionComparisonSerializer  # the CSV's columns
+    csv_root = "countries"  # one row per country
+
+    @schema.read_operation(
+        "composition_compare",
+        "What changed in the compositions between two rounds or dates",
+        (
+            "Per country with a composition at either moment or a change between them (by "
+            "EU code): experts before and after, how many joined and left, seats gained and "
+            "lost, working groups and stakeholder types gained and lost. `before` and `after` "
+            "are each a round's slug (the composition when it closed; now, for an open "
+            "round) or a date (the end of that day, Europe/Brussels) or an ISO 8601 "
+            "date-time. Counts for every reader of the aggregates; the names of who joined "
+            "and left (`joined_names`, `left_names`) only for WP6 staff and the country's "
+            "representatives."
+        ),
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter(
+                name,
+                str,
+                OpenApiParameter.QUERY,
+                required=True,
+                description=f"The {which} moment: a round's slug, a date or a date-time.",
+            )
+            for name, which in (("before", "earlier"), ("after", "later"))
+        ],
+        body=serializers.CompositionComparisonSerializer,
+        refusals=MOMENT_REFUSALS,
+        examples={
+            "Austria sent its first composition": {
+                "before": {"as_of": "2020-12-31T23:59:59.999999+01:00", "round": "nmg-survey-2020"},
+                "after": {"as_of": "2022-12-31T23:59:59.999999+01:00", "round": "nmg-survey-2022"},
+                "countries": [
+                    {
+                        "country": "AT",
+                        "experts_before": 0,
+                        "experts_after": 9,
+                        "joined": 9,
+                        "left": 0,
+                        "seats_gained": 9,
+                        "seats_lost": 0,
+                        "working_groups_gained": [1, 2, 5],
+                        "working_groups_lost": [],
+                        "stakeholder_types_gained": ["clinical-communities"],
+                        "stakeholder_types_lost": [],
+                    }
+                ],
+            }
+        },
+    )
+    def get(self, request):
+        comparison = composition_comparison(
+            before=api_moment_value(request, "before"),
+            after=api_moment_value(request, "after"),
+            user=request.user,
+        )
+        return Response(serializers.CompositionComparisonSerializer(comparison).data)

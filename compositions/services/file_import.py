@@ -8,6 +8,7 @@ number of queries does not grow with the number of rows until the batches fill.
 """
 
 from django.db import transaction
+from django.utils import timezone
 
 from compositions.resources import (
     COLUMNS,
@@ -25,7 +26,15 @@ from compositions.services.import_rows import (
 )
 from compositions.services.import_write import _write
 from nmg_registry.bulk_writes import import_reason
-from nmg_registry.tabular import ErrorCollector, ImportSummary, check_previewed, read_table
+from nmg_registry.moments import parse_as_of
+from nmg_registry.tabular import (
+    ErrorCollector,
+    ImportFailed,
+    ImportSummary,
+    RowError,
+    check_previewed,
+    read_table,
+)
 
 
 @transaction.atomic
@@ -38,6 +47,7 @@ def import_composition(
     user=None,
     only_countries=None,
     previewed: str | None = None,
+    as_of=None,
 ) -> ImportSummary:
     """Upsert the experts and memberships of a composition file (CSV or XLSX).
 
@@ -49,8 +59,12 @@ def import_composition(
     `previewed`, when given, is the fingerprint of the preview the user confirmed:
     if the registry changed since so that the import would now make other changes, it
     raises PlanChanged with the new preview and writes nothing.
+    `as_of` (an aware date-time in the past) records a composition received then: every
+    version written is dated `as_of`, and a record with a later version refuses the import.
     Raises ImportFailed with every problem of the file; then nothing is written.
     """
+    if as_of is not None and as_of > timezone.now():
+        raise ImportFailed([RowError("the import's date (as of) is in the future")])
     table = read_table(
         data, filename=filename, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS
     )
@@ -82,11 +96,13 @@ def import_composition(
     if previewed is not None:
         check_previewed(plan.summary(dry_run=True), previewed)
     if not dry_run:
-        _write(plan, user=user, reason=import_reason("composition", filename))
+        _write(plan, user=user, reason=import_reason("composition", filename), as_of=as_of)
     return plan.summary(dry_run=dry_run)
 
 
 def import_upload(*, options, **import_args) -> ImportSummary:
     """The composition import as the staged-upload engine runs it (nmg_registry.imports):
-    `options` say whether the file replaces its countries' compositions."""
-    return import_composition(replace=bool(options.get("replace")), **import_args)
+    `options` say whether the file replaces its countries' compositions, and the date
+    (`as_of`, as `?as_of=` reads it) the file was received, if in the past."""
+    as_of = parse_as_of(options["as_of"]) if options.get("as_of") else None
+    return import_composition(replace=bool(options.get("replace")), as_of=as_of, **import_args)

@@ -11,11 +11,13 @@ from nmg_registry.bulk_writes import BulkWriter, batches, id_batches
 from nmg_registry.tabular import ImportFailed, RowError
 
 
-def _write(plan: _Plan, *, user, reason: str) -> None:
+def _write(plan: _Plan, *, user, reason: str, as_of=None) -> None:
     """Apply the plan in batches, each write followed (or, for removals, preceded) by its
-    history rows, all with one timestamp."""
-    writer = BulkWriter(user=user, reason=reason)
+    history rows, all with one timestamp: `as_of` when given (a file of the past), which a
+    record with a later version refuses."""
+    writer = BulkWriter(user=user, reason=reason, as_of=as_of)
     experts, memberships = plan.experts, plan.memberships
+    writer.refuse_later_versions(Expert, [Expert(pk=pk) for pk in sorted(_touched(plan))])
     try:
         writer.remove(Membership, memberships.removed)
         writer.remove(Expert, experts.removed)
@@ -40,13 +42,18 @@ def _new_membership(expert: Expert, working_group, role: str) -> Membership:
     )
 
 
-def _touch_experts_with_changed_seats(plan: _Plan, *, date) -> None:
-    """A new version for the kept experts whose seats alone changed, so that an expert's form
-    opened before the import refuses to save over the new seats."""
+def _touched(plan: _Plan) -> set[int]:
+    """The kept experts whose seats alone change."""
     experts, memberships = plan.experts, plan.memberships
     touched = {m.expert_id for m in [*memberships.updated, *memberships.removed]}
     touched |= {expert.pk for expert, _, _ in memberships.created if expert.pk}
     touched -= {expert.pk for expert in [*experts.updated, *experts.removed]}
     touched -= {expert.pk for expert in experts.created}
-    for ids in id_batches([Expert(pk=pk) for pk in sorted(touched)]):
+    return touched
+
+
+def _touch_experts_with_changed_seats(plan: _Plan, *, date) -> None:
+    """A new version for the kept experts whose seats alone changed, so that an expert's form
+    opened before the import refuses to save over the new seats."""
+    for ids in id_batches([Expert(pk=pk) for pk in sorted(_touched(plan))]):
         Expert.objects.filter(pk__in=ids).update(updated_at=date)

@@ -1,7 +1,11 @@
-"""`python manage.py import_composition <file> [--dry-run] [--replace]` (DESIGN section 5)."""
+"""`python manage.py import_composition <file> [--dry-run] [--replace] [--as-of DATE]`
+(DESIGN section 5)."""
+
+from django.core.management.base import CommandError
 
 from nmg_registry.management.importing import ImportCommand
 from nmg_registry.models import PendingImport
+from nmg_registry.moments import BadMoment, parse_as_of
 
 
 class Command(ImportCommand):
@@ -26,7 +30,25 @@ class Command(ImportCommand):
             ),
         )
 
-    def handle(self, *args, file, dry_run, replace, **options):
+        parser.add_argument(
+            "--as-of",
+            metavar="DATE",
+            help=(
+                "a composition received in the past (YYYY-MM-DD, the end of that day, or an "
+                "ISO 8601 date-time): every version written is dated then; refused if a "
+                "record it changes already has a later version"
+            ),
+        )
+
+    def handle(self, *args, file, dry_run, replace, as_of=None, **options):
+        if as_of:
+            try:
+                as_of = parse_as_of(as_of, "--as-of").isoformat()
+            except BadMoment as exc:
+                raise CommandError(f"--as-of: {exc.message}") from None
         self.import_file(
-            PendingImport.Kind.COMPOSITION, file, options={"replace": replace}, dry_run=dry_run
+            PendingImport.Kind.COMPOSITION,
+            file,
+            options={"replace": replace, "as_of": as_of},
+            dry_run=dry_run,
         )
