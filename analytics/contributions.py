@@ -1,9 +1,15 @@
 """What the assessment adds to the core's registries of contributions: the configuration
-model on a country's profile, by the rule of section 6."""
+model on a country's profile, by the rule of section 6, or why it has none; and the
+country's trajectory round by round."""
 
 from collections import Counter
 
-from analytics.selectors import CONFIGURATION_MODELS, configuration_model
+from analytics.selectors import (
+    CONFIGURATION_MODELS,
+    configuration_model,
+    configuration_model_reason,
+)
+from analytics.trajectory import country_trajectory
 from nmg_registry import selectors
 
 
@@ -11,12 +17,26 @@ def register() -> None:
     """Called once, from the app's ready()."""
     selectors.add_to_country_profile("configuration_model", _model)
     selectors.add_to_country_profile("configuration_model_label", _model_label)
+    selectors.add_to_country_profile("configuration_model_reason", _model_reason)
+    selectors.add_section_to_country_profile("analytics/country_trajectory.html", _trajectory)
+
+
+def _kinds(groups) -> Counter:
+    return Counter(group.kind for group in groups)
 
 
 def _model(country, groups) -> str:
     """A key of CONFIGURATION_MODELS, or "" for a country without mirror groups."""
-    return configuration_model(Counter(group.kind for group in groups)) if groups else ""
+    return configuration_model(_kinds(groups)) if groups else ""
 
 
 def _model_label(country, groups) -> str:
     return CONFIGURATION_MODELS.get(_model(country, groups), "")
+
+
+def _model_reason(country, groups) -> str:
+    return configuration_model_reason(_kinds(groups))
+
+
+def _trajectory(country, user):
+    return country_trajectory(country=country, user=user)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from analytics import charts, tables
 from analytics.composition_changes import composition_comparison
 from analytics.selectors import (
+    STAGE_QUESTION,
     QuestionSummary,
     SurveySummary,
     composition_summary,
@@ -38,9 +39,6 @@ from surveys.selectors import (
     visible_round,
     visible_rounds,
 )
-
-# The question the dashboard's chart and map show (section 5.1's "Stage in establishing NMGs").
-STAGE_QUESTION = "nmg_stage"
 
 
 def aggregates_required(view):
@@ -314,7 +312,8 @@ def models(request):
 @aggregates_required
 def compare(request):
     """Two rounds side by side (`?before=<slug>&after=<slug>`, the latest two open or closed
-    rounds by default): which answers changed, and who answered only one of them. Staff may
+    rounds by default): which answers changed, what each common question compares and counts,
+    and who answered only one of them. Staff may
     also pick a draft; to anyone else a draft's slug is an unknown round (404)."""
     rounds = _rounds_of(request.user)
     by_slug = {r.slug: r for r in rounds}
@@ -339,6 +338,7 @@ def compare(request):
         comparison = round_comparison(before=before, after=after)
         shown = [
             tables.changes_table(comparison, before_title=before.title, after_title=after.title),
+            tables.compared_questions_table(comparison),
             tables.participation_table(comparison),
         ]
         context |= {"comparison": comparison, "before": before, "after": after}

@@ -10,7 +10,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from compositions.models import Expert, Membership
@@ -93,27 +93,54 @@ def composition_as_of(moment=None, countries=None) -> dict[str, CountryAtMoment]
     """Per country code (of `countries`, codes or Country objects; every country by default)
     with at least one expert at the moment (a Moment, a date-time, or None for the present):
     its experts, working groups covered and stakeholder types. Two queries."""
+    return compositions_as_of([moment], countries)[0]
+
+
+def compositions_as_of(moments, countries=None) -> list[dict[str, CountryAtMoment]]:
+    """`composition_as_of` at each of several moments, in their order: still two queries
+    whatever their number, each moment's counts read as one part of a UNION ALL."""
+    moments = list(moments)
+    if not moments:
+        return []
+    parts = [_counts_of(moment, countries) for moment in moments]
+    sizes: list[Counter] = [Counter() for _ in moments]
+    types: list[dict[str, set]] = [defaultdict(set) for _ in moments]
+    for code, _name, slug, _gender, n, index in _each_moment(part[0] for part in parts):
+        sizes[index][code] += n
+        if slug is not None:
+            types[index][code].add(slug)
+    covered: list[dict[str, set]] = [defaultdict(set) for _ in moments]
+    for code, number, _n, index in _each_moment(part[1] for part in parts):
+        if number is not None:
+            covered[index][code].add(number)
+    return [
+        {
+            code: CountryAtMoment(
+                country=code,
+                experts=sizes[index][code],
+                working_groups=sorted(covered[index][code]),
+                stakeholder_types=sorted(types[index][code]),
+            )
+            for code in sorted(sizes[index])
+        }
+        for index in range(len(moments))
+    ]
+
+
+def _counts_of(moment, countries) -> tuple[QuerySet, QuerySet]:
+    """The grouped expert and seat counts at the moment, of `countries` when given."""
     experts, seats = expert_counts(moment), seat_counts(moment)
     if countries is not None:
         codes = {getattr(c, "code", c) for c in countries}
         experts = experts.filter(country__code__in=codes)
         seats = seats.filter(code__in=codes)
-    sizes: Counter = Counter()
-    types: dict[str, set] = defaultdict(set)
-    for code, _name, slug, _gender, n in experts:
-        sizes[code] += n
-        if slug is not None:
-            types[code].add(slug)
-    covered: dict[str, set] = defaultdict(set)
-    for code, number, _n in seats:
-        if number is not None:
-            covered[code].add(number)
-    return {
-        code: CountryAtMoment(
-            country=code,
-            experts=sizes[code],
-            working_groups=sorted(covered[code]),
-            stakeholder_types=sorted(types[code]),
-        )
-        for code in sorted(sizes)
-    }
+    return experts, seats
+
+
+def _each_moment(parts) -> QuerySet:
+    """The parts' rows in one query, each ending with its part's index."""
+    numbered = [
+        part.annotate(moment_index=Value(index, output_field=IntegerField()))
+        for index, part in enumerate(parts)
+    ]
+    return numbered[0].union(*numbered[1:], all=True) if len(numbered) > 1 else numbered[0]

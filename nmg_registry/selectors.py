@@ -17,11 +17,19 @@ from nmg_registry.models import ApiToken, Country, MirrorGroup, Representative
 _profile_additions: dict[str, Callable] = {}
 # name -> read(countries, user): {country id: value} for "My countries", in bulk.
 _kept_country_additions: dict[str, Callable] = {}
+# (template, read(country, user)): sections of the country profile after its mirror groups.
+_profile_sections: list[tuple[str, Callable]] = []
 
 
 def add_to_country_profile(name: str, read: Callable) -> None:
     """Registers `read(country, groups)`: the profile's `name`, from the groups it shows."""
     _profile_additions[name] = read
+
+
+def add_section_to_country_profile(template: str, read: Callable) -> None:
+    """Registers a section of the country profile: `template`, shown with `section` set to
+    `read(country, user)` (what that reader may see), after the mirror groups."""
+    _profile_sections.append((template, read))
 
 
 def add_to_kept_countries(name: str, read: Callable) -> None:
@@ -70,12 +78,21 @@ class RepresentativeLine:
 
 
 @dataclass(frozen=True)
+class ProfileSection:
+    """A section an app adds to the profile: its template and what it shows."""
+
+    template: str
+    value: object
+
+
+@dataclass(frozen=True)
 class CountryProfile(_WithAdditions):
     """What a country's profile page shows besides the country's own fields."""
 
     groups: list[MirrorGroup]
     representatives: list[RepresentativeLine] | None  # None: not the reader's to see
     additions: dict = field(default_factory=dict)  # by name, from the apps' registrations
+    sections: list[ProfileSection] = field(default_factory=list)  # the apps', as read by the user
 
 
 def country_representatives(*, country: Country) -> list[RepresentativeLine]:
@@ -102,15 +119,21 @@ def country_mirror_groups(*, country: Country) -> list[MirrorGroup]:
     )
 
 
-def country_profile(*, country: Country, with_representatives: bool) -> CountryProfile:
+def country_profile(*, country: Country, with_representatives: bool, user=None) -> CountryProfile:
     """The non-personal profile of a country: its groups and what the apps read from them
-    (the assessment's configuration model); its representatives only when asked for. One
-    query, two with the representatives."""
+    (the assessment's configuration model); its representatives only when asked for; with
+    a `user`, the apps' sections as that user may read them (the country's trajectory). One
+    query, two with the representatives, and those of the sections."""
     groups = country_mirror_groups(country=country)
     return CountryProfile(
         groups=groups,
         representatives=country_representatives(country=country) if with_representatives else None,
         additions={name: read(country, groups) for name, read in _profile_additions.items()},
+        sections=[
+            ProfileSection(template, read(country, user)) for template, read in _profile_sections
+        ]
+        if user is not None
+        else [],
     )
 
 

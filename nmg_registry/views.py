@@ -193,10 +193,12 @@ def country_list(request):
 @require_GET
 @country_profile_page
 def country_detail(request, country):
-    """A country's non-personal profile; its representatives only for those who may read them."""
+    """A country's non-personal profile and its trajectory round by round; its
+    representatives only for those who may read them."""
     profile = selectors.country_profile(
         country=country,
         with_representatives=permissions.can_read_representatives(request.user, country),
+        user=request.user,
     )
     return render(
         request,

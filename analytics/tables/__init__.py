@@ -7,7 +7,11 @@ builds that section's tables from the selectors' dataclasses: `rounds` (5.1),
 Nothing here queries the database. The views use the builders through this package.
 """
 
-from analytics.tables.comparison import changes_table, participation_table
+from analytics.tables.comparison import (
+    changes_table,
+    compared_questions_table,
+    participation_table,
+)
 from analytics.tables.compositions import (
     composition_facts,
     gender_table,
@@ -41,6 +45,7 @@ __all__ = [
     "Table",
     "TargetOnRound",
     "changes_table",
+    "compared_questions_table",
     "composition_facts",
     "cross_tab_table",
     "gender_table",

@@ -504,6 +504,41 @@ def test_round_comparison_lists_changes_in_country_and_question_order():
     assert comparison.only_after == ["FI"]
 
 
+def test_round_comparison_explains_each_question_and_counts_moves_against_the_targets():
+    before, after = make_round(slug="before"), make_round(slug="after")
+    stages = ("planning", "constructing", "operational")
+    old_stage = choice(before, "nmg_stage", *stages, order=1)
+    old_notes = text(before, "notes", order=2)
+    new_stage = choice(after, "nmg_stage", *stages, order=1)
+    new_notes = text(after, "notes", order=2)
+    Question.objects.filter(pk=new_stage.pk).update(text="How far is the group?")
+    for code, was, now in (("ES", "planning", "operational"), ("IT", "operational", "planning")):
+        respond(before, code, {old_stage: was, old_notes: "same"})
+        respond(after, code, {new_stage: now, new_notes: "same"})
+    respond(before, "PT", {old_stage: "planning"})
+    respond(after, "PT", {new_stage: "planning"})
+
+    stage, notes = selectors.round_comparison(before=before, after=after).questions
+
+    assert (stage.code, stage.text, stage.options) == (
+        "nmg_stage",
+        "How far is the group?",
+        ["Planning", "Constructing", "Operational"],
+    )
+    # The roadmap targets measured on the stage (surveys' data migration), by due date.
+    assert stage.targets == [
+        selectors.TargetAnswers(
+            "All countries at least constructing their NMG", ["Constructing", "Operational"]
+        ),
+        selectors.TargetAnswers(
+            "At least 75% of countries have an operational NMG", ["Operational"]
+        ),
+    ]
+    assert (stage.changed, stage.unchanged, stage.improved, stage.worsened) == (2, 1, 1, 1)
+    assert (notes.options, notes.targets) == ([], [])
+    assert (notes.changed, notes.unchanged, notes.improved, notes.worsened) == (0, 2, 0, 0)
+
+
 def test_comparing_rounds_without_responses_gives_nothing():
     before, after = make_round("ES", slug="before"), make_round("ES", slug="after")
     choice(before, "funding", "yes", "no")

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import escape
 
 from compositions.models import Membership
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
@@ -517,12 +518,63 @@ def test_comparison_lists_changes_and_who_answered_one_round_only(viewer, demo):
     rows = csv_rows(viewer.get("/assessment/compare/", {"download": "changes"}))
     assert [
         "NO",
+        STAGE_TEXT,
         "nmg_stage",
         "Planning/preparing",
         "planning",
         "Constructing/starting up",
         "constructing",
     ] in rows
+
+
+STAGE_TEXT = "At what stage is the establishment of the country's 1+MG National Mirror Group?"
+
+
+def test_comparison_names_questions_by_text_and_explains_what_each_counts(viewer, demo):
+    second_round(
+        demo,
+        answers={
+            "ES": {"nmg_stage": "operational"},  # was operational
+            "NO": {"nmg_stage": "constructing"},  # was planning
+            "DK": {"nmg_stage": "operational"},  # was constructing
+            "IT": {"nmg_stage": "planning", "funding": "yes"},  # was operational; yes
+        },
+    )
+    page = page_text(viewer.get("/assessment/compare/"))
+
+    assert "The questions compared" in page
+    assert f'<th scope="row">{escape(STAGE_TEXT)}</th>' in page
+    assert "<td>nmg_stage</td>" not in page
+    rows = csv_rows(viewer.get("/assessment/compare/", {"download": "questions"}))
+    assert rows[0] == [
+        "Question",
+        "Question (code)",
+        "What is compared",
+        "Counts as an improvement",
+        "Changed",
+        "Unchanged",
+        "Improved",
+        "Went back",
+    ]
+    by_code = {row[1]: row for row in rows[1:]}
+    # NO and DK move into a target's answers, IT out of both; ES stays operational.
+    assert by_code["nmg_stage"] == [
+        STAGE_TEXT,
+        "nmg_stage",
+        "The option chosen, one of: No tangible activities yet · Planning/preparing · "
+        "Constructing/starting up · Operational",
+        "A move to “Constructing/starting up” or “Operational” (target “All countries at "
+        "least constructing their NMG”); A move to “Operational” (target “At least 75% of "
+        "countries have an operational NMG”)",
+        "3",
+        "1",
+        "2",
+        "1",
+    ]
+    funding = by_code["funding"]
+    assert funding[3] == "Nothing: no roadmap target is measured on this question"
+    assert funding[6:] == ["", ""]
+    assert by_code["wg1_representative"][2] == "The text as written: any edit counts as a change"
 
 
 def test_comparison_of_a_round_with_itself_is_refused_with_a_message(viewer, demo):
