@@ -20,6 +20,7 @@ from compositions.services.file_import import import_composition
 from nmg_registry.models import Country, DemoDataset, MirrorGroup, Representative, WorkingGroup
 from nmg_registry.tabular import ImportSummary, write_csv
 from surveys.models import Response, Survey
+from surveys.round_moments import round_closed_at
 from surveys.services.file_import import import_survey
 
 DESCRIPTION = (
@@ -554,7 +555,13 @@ def load_demo_data() -> DemoLoad:
     if survey is None:
         raise DemoDataError(f"The survey round {SURVEY_SLUG} is missing; run `migrate` first.")
     composition = import_composition(
-        data=composition_csv(), filename="demo-composition.csv", replace=True
+        data=composition_csv(),
+        filename="demo-composition.csv",
+        replace=True,
+        # The deliverable's compositions are those of its round: the first load dates them
+        # when the round closed, so `?round=` shows them; a later load writes in the present
+        # (history only moves forward).
+        as_of=round_closed_at(survey=survey) if not Expert.objects.exists() else None,
     )
     survey_summary = import_survey(
         survey=survey, data=survey_csv(survey), filename=f"demo-{SURVEY_SLUG}.csv"

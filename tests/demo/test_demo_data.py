@@ -1,5 +1,6 @@
 """`load_demo_data`: its totals are the published figures of deliverable D6.6, section 5."""
 
+import datetime
 from collections import Counter, defaultdict
 from fractions import Fraction
 
@@ -7,11 +8,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from compositions.as_of import composition_as_of
 from compositions.models import Expert, Membership
 from demo.loader import DESCRIPTION, load_demo_data
 from nmg_registry import permissions
 from nmg_registry.models import Country, DemoDataset, MirrorGroup, Representative
 from surveys.models import Answer, Response, Survey
+from surveys.round_moments import round_closed_at
 
 pytestmark = pytest.mark.django_db
 
@@ -252,6 +255,17 @@ def test_which_countries_have_patients_funders_and_industry(demo):
 
 
 # Mirror groups, accounts, the demo marker
+
+
+def test_the_compositions_are_those_of_the_2020_round_and_not_of_the_day_before(demo):
+    """The first load dates the compositions when the round closed (31 March 2021), so the
+    composition as of the round is the published one, and the day before holds nothing."""
+    as_of_round = composition_as_of(round_closed_at(survey=demo))
+    before = composition_as_of(datetime.datetime(2021, 3, 30, tzinfo=datetime.UTC))
+
+    assert {code: c.experts for code, c in as_of_round.items()} == experts_by_country()
+    assert composition_as_of() == as_of_round
+    assert before == {}
 
 
 def test_mirror_groups_show_the_three_configuration_models(demo):
