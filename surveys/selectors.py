@@ -219,6 +219,9 @@ def _country_round_status(country, response: Response | None) -> CountryRoundSta
         status = RoundStatus.SUBMITTED if submitted else RoundStatus.DRAFT
         user = response.submitted_by if submitted else None
         submitter = (user.get_full_name() or user.get_username()) if user else ""
+        if submitted and response.is_imported:
+            by = submitter or "the command line"
+            submitter = f"imported from {response.imported_from} by {by}"
     return CountryRoundStatus(
         country_id=country.pk,
         code=country.code,

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from nmg_registry.tabular import ImportFailed
 from surveys.models import Response, Survey
+from surveys.selectors import round_status
 from surveys.services.answering import save_response
 from surveys.services.file_import import import_survey
 from tests.surveys.test_answering import make_round
@@ -210,3 +211,12 @@ def test_the_command_names_a_malformed_submission_date(past_round, tmp_path):
 
     assert str(refused.value) == '--submitted-on: "2021-02-30" is not a date (YYYY-MM-DD)'
     assert not Response.objects.filter(survey=past_round).exists()
+
+
+def test_the_round_status_names_the_file_and_importer_of_an_imported_response(cast, past_round):
+    import_survey(
+        survey=past_round, data=csv_file(past_round, ES_ROW), filename="nmg-2020.csv", user=None
+    )
+    rows = {row.code: row for row in round_status(survey=past_round)}
+
+    assert rows["ES"].submitted_by == "imported from nmg-2020.csv by the command line"
