@@ -65,15 +65,13 @@ def history(cast):
 
 
 @pytest.fixture
-def staff(client, history):
-    client.force_login(history.staff)
-    return client
+def staff(history, as_user):
+    return as_user("staff")
 
 
 @pytest.fixture
-def rep_es(client, history):
-    client.force_login(history.rep_es)
-    return client
+def rep_es(history, as_user):
+    return as_user("rep_es")
 
 
 def names(response) -> list[str]:
