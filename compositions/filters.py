@@ -7,9 +7,11 @@ from django import forms
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
-from compositions.models import Expert, Gender, Membership, MembershipRole
+from compositions.as_of import memberships_at
+from compositions.models import Expert, Gender, MembershipRole
 from nmg_registry.filters import KEY_PATTERNS, CountryFilter, WorkingGroupFilter, any_case, one_of
 from nmg_registry.models import StakeholderType
+from nmg_registry.moments import PRESENT
 from nmg_registry.vocabulary import StakeholderTypeWidget, fold_label
 
 # Printable ASCII words, one space apart: the spellings the schema's pattern can list. The
@@ -77,7 +79,8 @@ SEARCHED_FIELDS = ("name", "institution", "position", "email", "region")
 
 class ExpertFilterSet(django_filters.FilterSet):
     """Experts by text, country, stakeholder type and gender, and by seat: `working_group`
-    and `role` together select the experts holding one seat of both (coordinators of WG3)."""
+    and `role` together select the experts holding one seat of both (coordinators of WG3).
+    At a past `moment` it filters the experts' versions then by the seats they held then."""
 
     q = django_filters.CharFilter(
         method="search",
@@ -102,6 +105,10 @@ class ExpertFilterSet(django_filters.FilterSet):
         model = Expert
         fields = ["q", "country", "stakeholder_type", "gender", "working_group", "role"]
 
+    def __init__(self, data=None, queryset=None, *, moment=PRESENT, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.moment = moment
+
     def search(self, queryset, name, value):
         found = Q()
         for field_name in SEARCHED_FIELDS:
@@ -120,5 +127,18 @@ class ExpertFilterSet(django_filters.FilterSet):
             if self.form.cleaned_data.get(name)
         }
         if seat:
-            queryset = queryset.filter(pk__in=Membership.objects.filter(**seat).values("expert_id"))
+            held = memberships_at(self.moment).filter(**seat)
+            queryset = queryset.filter(id__in=held.values("expert_id"))
         return queryset
+
+
+class ExpertThenFilterSet(ExpertFilterSet):
+    """`ExpertFilterSet` on the experts' versions at a past moment (their history rows)."""
+
+    class Meta(ExpertFilterSet.Meta):
+        model = Expert.history.model
+
+
+def expert_filterset(moment) -> type[ExpertFilterSet]:
+    """The FilterSet of the experts at the moment: the records now, their versions then."""
+    return ExpertFilterSet if moment.is_present else ExpertThenFilterSet

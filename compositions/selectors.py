@@ -6,44 +6,64 @@ Only the experts the permission policy lets the user read.
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from compositions.as_of import experts_at, memberships_at
 from compositions.models import Expert, Gender, Membership, MembershipRole
 from compositions.resources import COLUMNS, CompositionResource
 from nmg_registry import permissions
 from nmg_registry.imports import PENDING_IMPORT_LIFETIME
 from nmg_registry.models import PendingImport, StakeholderType, WorkingGroup
+from nmg_registry.moments import PRESENT, Moment
 from nmg_registry.tabular import write_csv, write_xlsx
 
 EXPORT_SHEET = "Composition"
+# An expert's seats as the pages and the API list them: by working group, then mirror group.
+SEAT_ORDER = (F("working_group__number").asc(nulls_last=True), "mirror_group__name", "id")
 
 
-def composition_rows(*, user, countries=None) -> tuple[list[str], list[list]]:
-    """(columns, rows) of the compositions the user may read, one row per seat.
+def composition_rows(
+    *, user, countries=None, moment: Moment = PRESENT
+) -> tuple[list[str], list[list]]:
+    """(columns, rows) of the compositions the user may read, one row per seat, now or as
+    they stood at a past `moment` (read from the history).
 
     `countries` (Country objects or EU/ISO codes) narrows the export. An expert without a
     seat gets one row with blank working group and role. Three queries (experts, their
     memberships, the working groups), whatever the size.
     """
-    experts = permissions.experts_visible_to(user, Expert.objects.all())
-    memberships = permissions.memberships_visible_to(user, Membership.objects.all())
-    if countries is not None:
-        experts = experts.filter(_country_filter(countries, "country"))
-        memberships = memberships.filter(_country_filter(countries, "expert__country"))
+    experts, memberships = _experts_and_seats(user, countries, moment)
     experts = experts.select_related("country", "stakeholder_type").order_by(
-        "country__code", "name", "pk"
+        "country__code", "name", "id"
     )
     memberships = memberships.order_by(
-        F("working_group__number").asc(nulls_first=True), "pk"
+        F("working_group__number").asc(nulls_first=True), "id"
     ).values_list("expert_id", "working_group_id", "mirror_group_id", "role")
     seats = _seats_by_expert(memberships, working_groups=WorkingGroup.objects.in_bulk())
     resource = CompositionResource()
     rows = []
     for expert in experts:
-        for working_group, role in seats.get(expert.pk) or [(None, "")]:
+        for working_group, role in seats.get(expert.id) or [(None, "")]:
             rows.append(resource.row(_Seat(expert, working_group, role)))
     return list(COLUMNS), rows
+
+
+def _experts_and_seats(user, countries, moment: Moment) -> tuple[QuerySet, QuerySet]:
+    """The experts the user may read (of `countries` when given) and their seats, at the
+    moment. A past seat belongs to whom its expert's version then says: the seats follow the
+    experts, whose country may have changed since."""
+    if moment.is_present:
+        experts = permissions.experts_visible_to(user, Expert.objects.all())
+        memberships = permissions.memberships_visible_to(user, Membership.objects.all())
+        if countries is not None:
+            experts = experts.filter(_country_filter(countries, "country"))
+            memberships = memberships.filter(_country_filter(countries, "expert__country"))
+        return experts, memberships
+    experts = permissions.experts_visible_to(user, experts_at(moment))
+    if countries is not None:
+        experts = experts.filter(_country_filter(countries, "country"))
+    return experts, memberships_at(moment).filter(expert_id__in=experts.values("id"))
 
 
 class _Seat(NamedTuple):
@@ -87,9 +107,12 @@ def _seats_by_expert(memberships, *, working_groups) -> dict[int, list[tuple]]:
     }
 
 
-def composition_export(*, user, file_format: str, countries=None) -> bytes:
-    """The compositions the user may read as a CSV or XLSX file; formulas neutralised."""
-    columns, rows = composition_rows(user=user, countries=countries)
+def composition_export(
+    *, user, file_format: str, countries=None, moment: Moment = PRESENT
+) -> bytes:
+    """The compositions the user may read, now or at a past `moment`, as a CSV or XLSX file;
+    formulas neutralised."""
+    columns, rows = composition_rows(user=user, countries=countries, moment=moment)
     if file_format == "csv":
         return write_csv(columns, rows)
     if file_format == "xlsx":
@@ -116,14 +139,15 @@ def composition_template_xlsx() -> bytes:
     )
 
 
-def country_experts(*, user, country):
+def country_experts(*, user, country, moment: Moment = PRESENT):
     """The country's experts the user may read, by name, with their stakeholder type and
-    seats (working group and mirror group) fetched alongside: two queries for any page."""
+    seats (working group and mirror group) fetched alongside: two queries for any page.
+    At a past `moment`, their versions then, whose seats `with_seats_then` reads."""
+    if not moment.is_present:
+        return experts_then(user=user, moment=moment).filter(country=country).order_by("name", "id")
     memberships = permissions.memberships_visible_to(
         user,
-        Membership.objects.select_related("working_group", "mirror_group").order_by(
-            F("working_group__number").asc(nulls_last=True), "mirror_group__name", "pk"
-        ),
+        Membership.objects.select_related("working_group", "mirror_group").order_by(*SEAT_ORDER),
     )
     return (
         permissions.experts_visible_to(user, Expert.objects.filter(country=country))
@@ -131,6 +155,42 @@ def country_experts(*, user, country):
         .prefetch_related(Prefetch("memberships", queryset=memberships))
         .order_by("name", "pk")
     )
+
+
+def experts_then(*, user, moment: Moment) -> QuerySet:
+    """The experts the user may read as they stood at a past moment (history rows, `id` the
+    expert's), by country and name; `with_seats_then` adds their seats once a page is read."""
+    return (
+        permissions.experts_visible_to(user, experts_at(moment))
+        .select_related("country", "stakeholder_type")
+        .order_by("country__code", "name", "id")
+    )
+
+
+class SeatsThen(list):
+    """An expert's seats at a past moment, answering `.all()` as the present's related
+    manager does: the templates and serializers of the present read them unchanged."""
+
+    def all(self):
+        return self
+
+
+def with_seats_then(experts, moment: Moment) -> list:
+    """The experts (history rows of `experts_then`) with `memberships` set to their seats at
+    the moment, in `SEAT_ORDER`: one query for any number of experts."""
+    experts = list(experts)
+    seats = defaultdict(SeatsThen)
+    held = (
+        memberships_at(moment)
+        .filter(expert_id__in=[expert.id for expert in experts])
+        .select_related("working_group", "mirror_group")
+        .order_by(*SEAT_ORDER)
+    )
+    for seat in held:
+        seats[seat.expert_id].append(seat)
+    for expert in experts:
+        expert.memberships = seats[expert.id]
+    return experts
 
 
 def expert_of_country(*, user, country, pk: int) -> Expert:

@@ -1,6 +1,8 @@
 """Pages of a country's experts (list, add, edit, remove, composition upload) and the
 downloads of compositions: the experts as a spreadsheet and the blank template."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compositions import selectors
-from compositions.filters import ExpertFilterSet
+from compositions.filters import expert_filterset
 from compositions.forms import (
     CompositionUploadForm,
     ExpertForm,
@@ -25,6 +27,7 @@ from nmg_registry.concurrency import EditConflict, version_of
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.forms import submitted_copy
 from nmg_registry.models import Country, PendingImport
+from nmg_registry.moments import AS_OF, ROUND, page_moment
 from nmg_registry.tabular import ImportFailed, PlanChanged
 from nmg_registry.views import add_service_errors, country_page
 
@@ -34,7 +37,8 @@ EXPERTS_PER_PAGE = 50
 @require_GET
 @login_required
 def export_composition(request, file_format):
-    """The experts the user may read, in the composition file's layout; `?country=ES` narrows."""
+    """The experts the user may read, in the composition file's layout; `?country=ES` narrows,
+    `?as_of=` or `?round=` gives the composition as it stood then."""
     check_file_format(file_format)
     countries = None
     codes = request.GET.getlist("country")
@@ -47,8 +51,18 @@ def export_composition(request, file_format):
             raise PermissionDenied("You may not read the experts of that country.")
     elif not permissions.can_list_experts(request.user):
         raise PermissionDenied("Only staff and country representatives may export experts.")
-    content = composition_export(user=request.user, file_format=file_format, countries=countries)
+    # The moment is read once the user may export: asking for the past opens no door.
+    return _export_at(request, file_format, countries)
+
+
+@page_moment
+def _export_at(request, file_format, countries, *, moment):
+    content = composition_export(
+        user=request.user, file_format=file_format, countries=countries, moment=moment
+    )
     suffix = "-".join(c.code for c in countries) if countries else "all"
+    if not moment.is_present:
+        suffix += f"-{moment.round or moment.at.date().isoformat()}"
     return spreadsheet_response(
         content, filename=f"nmg-composition-{suffix}", file_format=file_format
     )
@@ -82,28 +96,35 @@ def _expert_or_404(request, country: Country, pk: int):
 @require_GET
 @login_required
 @_experts_page
-def expert_list(request, country):
-    """The country's experts: search, filters, pages of 50, and the ways to change them."""
+@page_moment
+def expert_list(request, country, moment):
+    """The country's experts: search, filters, pages of 50, and the ways to change them; at
+    `?as_of=` or `?round=`, the experts as they stood then, read-only."""
     data = request.GET.copy()
     data.pop("country", None)  # the page's country, whatever the query says
     data.pop("page", None)
-    filterset = ExpertFilterSet(
-        data, queryset=selectors.country_experts(user=request.user, country=country)
-    )
+    experts = selectors.country_experts(user=request.user, country=country, moment=moment)
+    filterset = expert_filterset(moment)(data, queryset=experts, moment=moment)
     prepare_filter_form(filterset.form)
-    experts = filterset.qs if filterset.is_valid() else Expert.objects.none()
+    experts = filterset.qs if filterset.is_valid() else experts.none()
     page = Paginator(experts, EXPERTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "compositions/expert_list.html",
-        {
-            "country": country,
-            "filter_form": filterset.form,
-            "filtered": any(data.get(name) for name in filterset.form.fields),
-            "page": page,
-            "query_string": data.urlencode(),
-        },
-    )
+    context = {
+        "country": country,
+        "filter_form": filterset.form,
+        "filtered": any(data.get(name) for name in filterset.form.fields),
+        "page": page,
+        "query_string": data.urlencode(),
+    }
+    if not moment.is_present:
+        page.object_list = selectors.with_seats_then(page.object_list, moment)
+        fields = _moment_fields(request.GET)
+        context.update(moment=moment, moment_fields=fields, moment_query=urlencode(fields))
+    return render(request, "compositions/expert_list.html", context)
+
+
+def _moment_fields(query) -> dict[str, str]:
+    """The query parameters that name the page's moment, for its links and forms to keep."""
+    return {name: query[name].strip() for name in (AS_OF, ROUND) if query.get(name, "").strip()}
 
 
 @login_required

@@ -16,3 +16,8 @@ class FilterBackend(DjangoFilterBackend):
         if not filterset.is_valid():
             raise InvalidParameters(filterset.errors)
         return filterset.qs
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        # A view may hand its FilterSet more than the query, such as the moment it shows.
+        extra = getattr(view, "get_filterset_extra_kwargs", dict)
+        return {**super().get_filterset_kwargs(request, queryset, view), **extra()}

@@ -38,10 +38,19 @@ LISTS = [
         "/api/v1/experts/?working_group=3&role=coordinator&stakeholder_type=elsi",
         SESSION + STAFF_POLICY + 2 + PAGE + 1,
     ),
+    # as they stood then: the rows' versions and their seats then, as many queries as now
+    ("/api/v1/experts/?as_of=2999-12-31", SESSION + STAFF_POLICY + PAGE + 1),
+    (
+        "/api/v1/experts/?as_of=2999-12-31&working_group=3&role=coordinator",
+        SESSION + STAFF_POLICY + 1 + PAGE + 1,
+    ),
+    # and the round whose closing is the moment
+    (f"/api/v1/experts/?round={OPEN_ROUND}", SESSION + STAFF_POLICY + 1 + PAGE + 1),
 ]
 # The same for a representative, whose policy costs one more query.
 REPRESENTATIVE_LISTS = [
     ("/api/v1/experts/", SESSION + REPRESENTATIVE_POLICY + PAGE + 1),
+    ("/api/v1/experts/?as_of=2999-12-31", SESSION + REPRESENTATIVE_POLICY + PAGE + 1),
     (
         f"/api/v1/surveys/{OPEN_ROUND}/responses/",
         SESSION + REPRESENTATIVE_POLICY + 1 + PAGE + 1,
