@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from compositions import seat_counts as seat_sql
 from compositions.models import Expert, Membership
 from nmg_registry.models import MirrorGroup
 from nmg_registry.moments import Moment, versions_as_of
@@ -73,10 +74,18 @@ def seats_at(moment=None) -> QuerySet:
     )
 
 
-def seat_counts(moment=None) -> QuerySet:
-    """Seats grouped by (country code, working group number) with their number `n`. One
-    query."""
-    return seats_at(moment).order_by().values_list("code", "number").annotate(n=Count("pk"))
+def seat_counts(moment=None):
+    """Seats grouped by (country code, working group number): rows of (code, number, n).
+    One query. A past moment's are counted by `compositions.seat_counts` (a join, not a
+    lookup per seat); the present's, and `seats_at`, hold the same figures."""
+    at = _at(moment)
+    if at is None:
+        return _present_seat_counts()
+    return seat_sql.rows(seat_sql.past_seat_counts(at))
+
+
+def _present_seat_counts() -> QuerySet:
+    return seats_at(None).order_by().values_list("code", "number").annotate(n=Count("pk"))
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def compositions_as_of(moments, countries=None) -> list[dict[str, CountryAtMomen
         if slug is not None:
             types[index][code].add(slug)
     covered: list[dict[str, set]] = [defaultdict(set) for _ in moments]
-    for code, number, _n, index in _each_moment(part[1] for part in parts):
+    for code, number, _n, index in seat_sql.rows(seat_sql.each_part([p[1] for p in parts])):
         if number is not None:
             covered[index][code].add(number)
     return [
@@ -127,14 +136,20 @@ def compositions_as_of(moments, countries=None) -> list[dict[str, CountryAtMomen
     ]
 
 
-def _counts_of(moment, countries) -> tuple[QuerySet, QuerySet]:
-    """The grouped expert and seat counts at the moment, of `countries` when given."""
-    experts, seats = expert_counts(moment), seat_counts(moment)
-    if countries is not None:
-        codes = {getattr(c, "code", c) for c in countries}
+def _counts_of(moment, countries) -> tuple[QuerySet, seat_sql.Statement | None]:
+    """The grouped expert counts at the moment, and the statement of its grouped seat
+    counts (None: no seat), of `countries` when given."""
+    at = _at(moment)
+    codes = None if countries is None else sorted({getattr(c, "code", c) for c in countries})
+    experts = expert_counts(moment)
+    if codes is not None:
         experts = experts.filter(country__code__in=codes)
-        seats = seats.filter(code__in=codes)
-    return experts, seats
+    if codes == []:
+        return experts, None
+    if at is not None:
+        return experts, seat_sql.past_seat_counts(at, codes)
+    seats = _present_seat_counts()
+    return experts, seat_sql.compiled(seats if codes is None else seats.filter(code__in=codes))
 
 
 def _each_moment(parts) -> QuerySet:

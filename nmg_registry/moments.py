@@ -175,13 +175,15 @@ def page_moment(view):
 def versions_as_of(model, at: datetime.datetime) -> QuerySet:
     """The history rows of `model` as its records stood at `at`: for each record its latest
     version at or before `at`, unless that version is its removal ("-")."""
+    return latest_versions(model, at).exclude(history_type="-")
+
+
+def latest_versions(model, at: datetime.datetime) -> QuerySet:
+    """For each record of `model` its latest version at or before `at`, its removal ("-")
+    included: the record as it was last seen then."""
     history = model.history.model
     later = history.objects.filter(id=OuterRef("id"), history_date__lte=at).filter(
         Q(history_date__gt=OuterRef("history_date"))
         | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
     )
-    return (
-        history.objects.filter(history_date__lte=at)
-        .filter(~Exists(later))
-        .exclude(history_type="-")
-    )
+    return history.objects.filter(history_date__lte=at).filter(~Exists(later))
