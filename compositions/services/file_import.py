@@ -24,7 +24,7 @@ from compositions.services.import_rows import (
     _gather_people,
     _match_experts,
 )
-from compositions.services.import_write import _write
+from compositions.services.import_write import _write, check_dated
 from nmg_registry.bulk_writes import import_reason
 from nmg_registry.moments import parse_as_of
 from nmg_registry.tabular import (
@@ -97,6 +97,8 @@ def import_composition(
         check_previewed(plan.summary(dry_run=True), previewed)
     if not dry_run:
         _write(plan, user=user, reason=import_reason("composition", filename), as_of=as_of)
+    elif as_of is not None:
+        check_dated(plan, as_of=as_of)  # the preview refuses what the write would
     return plan.summary(dry_run=dry_run)
 
 

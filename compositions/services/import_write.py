@@ -17,7 +17,7 @@ def _write(plan: _Plan, *, user, reason: str, as_of=None) -> None:
     record with a later version refuses."""
     writer = BulkWriter(user=user, reason=reason, as_of=as_of)
     experts, memberships = plan.experts, plan.memberships
-    writer.refuse_later_versions(Expert, [Expert(pk=pk) for pk in sorted(_touched(plan))])
+    _refuse_later_versions(plan, writer)
     try:
         writer.remove(Membership, memberships.removed)
         writer.remove(Expert, experts.removed)
@@ -32,6 +32,20 @@ def _write(plan: _Plan, *, user, reason: str, as_of=None) -> None:
         raise ImportFailed(
             [RowError("the composition changed during the import; nothing was written, try again")]
         ) from exc
+
+
+def check_dated(plan: _Plan, *, as_of) -> None:
+    """What a write dated `as_of` would refuse, asked without writing (a dry run): every
+    record the plan changes that already has a later version."""
+    _refuse_later_versions(plan, BulkWriter(user=None, reason=None, as_of=as_of))
+
+
+def _refuse_later_versions(plan: _Plan, writer: BulkWriter) -> None:
+    experts, memberships = plan.experts, plan.memberships
+    changed = [*experts.updated, *experts.removed]
+    kept = [Expert(pk=pk) for pk in sorted(_touched(plan))]
+    writer.refuse_later_versions(Expert, [*changed, *kept])
+    writer.refuse_later_versions(Membership, [*memberships.updated, *memberships.removed])
 
 
 def _new_membership(expert: Expert, working_group, role: str) -> Membership:

@@ -197,6 +197,20 @@ def test_a_dated_import_is_refused_naming_a_record_with_a_later_version(history)
     assert (Expert.history.count(), Membership.history.count()) == before
 
 
+def test_a_dry_run_of_a_dated_import_refuses_what_the_import_would(history):
+    with pytest.raises(ImportFailed) as failed:
+        import_composition(
+            data=csv_file(ANA.replace("Researcher", "Professor")),
+            filename="2020-06.csv",
+            as_of=datetime.datetime(2020, 6, 1, tzinfo=BRUSSELS),
+            dry_run=True,
+        )
+
+    assert "expert Ana García (ES) already has a version later than 2020-06-01" in str(
+        failed.value.errors[0]
+    )
+
+
 def test_the_command_takes_as_of_and_refuses_a_bad_one(tmp_path, db):
     path = tmp_path / "2020.csv"
     path.write_bytes(csv_file(GIULIA))
