@@ -323,23 +323,32 @@ class ResponsesUploadForm(SpreadsheetUploadForm):
         label="Survey round",
         help_text="The file's rows become the submitted responses of this round.",
     )
-    field_order = ("survey", "file")
+    submitted_on = forms.DateField(
+        required=False,
+        label="Submitted on",
+        help_text=(
+            "The day the responses count as submitted (YYYY-MM-DD). Blank: the round's "
+            "closing date for a closed round, else now."
+        ),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    field_order = ("survey", "submitted_on", "file")
 
 
 @admin.register(Response)
 class ResponseAdmin(SpreadsheetImportAdminMixin, ServiceWritesAdmin, PolicyHistoryAdmin):
-    """Answers of open rounds for representatives; staff also import whole rounds."""
-
-    import_kind = PendingImport.Kind.SURVEY
-    import_title = "Import survey responses"
-    import_form_class = ResponsesUploadForm
-    """Staff start and delete responses; representatives edit their own in open rounds.
+    """Staff start, delete and import responses; representatives edit their own in open
+    rounds.
 
     Answers are saved by the answer page's service, with its checks (the round open, the
     country invited, each answer one the question takes, the response's version).
     Submitting goes through the survey pages: the status fields are set when staff start a
     response, and read-only after.
     """
+
+    import_kind = PendingImport.Kind.SURVEY
+    import_title = "Import survey responses"
+    import_form_class = ResponsesUploadForm
 
     country_lookup = "country"
     list_display = (
@@ -392,7 +401,11 @@ class ResponseAdmin(SpreadsheetImportAdminMixin, ServiceWritesAdmin, PolicyHisto
         obj.delete()  # staff's, with no rule beyond the policy
 
     def import_options(self, form):
-        return {"survey": form.cleaned_data["survey"].slug}
+        submitted_on = form.cleaned_data.get("submitted_on")
+        return {
+            "survey": form.cleaned_data["survey"].slug,
+            "submitted_on": submitted_on.isoformat() if submitted_on else "",
+        }
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(answer_count=Count("answers"))

@@ -1,9 +1,11 @@
 """The admin's spreadsheet imports: upload, preview of every change, confirm; only staff."""
 
+import datetime
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from compositions.models import Expert
 from nmg_registry.imports import stage
@@ -193,3 +195,47 @@ def test_survey_responses_import_into_the_chosen_round(staff_client):
         "nmg_stage": "operational",
         "funding": "yes",
     }
+
+
+def responses_file(survey, **answers) -> str:
+    codes = list(survey.questions.order_by("order").values_list("code", flat=True))
+    row = dict.fromkeys(codes, "") | answers
+    return "country," + ",".join(codes) + "\nGR," + ",".join(row[c] for c in codes) + "\n"
+
+
+def test_survey_responses_import_dates_them_on_the_day_staff_give(staff_client):
+    survey = Survey.objects.get(slug="nmg-survey-2020")
+
+    response = staff_client.post(
+        admin_url(Response, "import"),
+        {
+            "survey": survey.pk,
+            "submitted_on": "2021-02-15",
+            "file": upload(responses_file(survey, funding="yes"), "responses.csv"),
+        },
+        follow=True,
+    )
+    staff_client.post(response.redirect_chain[-1][0], previewed_plan(response))
+
+    greece = Response.objects.get(survey=survey, country__code="EL")
+    assert timezone.localtime(greece.submitted_at).strftime("%Y-%m-%d %H:%M") == "2021-02-15 00:00"
+
+
+def test_survey_responses_import_refuses_a_submission_day_still_to_come(staff_client):
+    survey = Survey.objects.get(slug="nmg-survey-2020")
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    response = staff_client.post(
+        admin_url(Response, "import"),
+        {
+            "survey": survey.pk,
+            "submitted_on": tomorrow.isoformat(),
+            "file": upload(responses_file(survey, funding="yes"), "responses.csv"),
+        },
+    )
+
+    assert f"the submission date {tomorrow.isoformat()} is still to come" in (
+        response.content.decode()
+    )
+    assert not Response.objects.filter(survey=survey, country__code="EL").exists()
+    assert not PendingImport.objects.exists()
