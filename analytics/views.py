@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET
 
 from analytics import charts, tables
 from analytics.composition_changes import composition_comparison
+from analytics.round_comparison import round_comparison
 from analytics.selectors import (
     STAGE_QUESTION,
     QuestionSummary,
     SurveySummary,
     composition_summary,
     configuration_models,
-    round_comparison,
     survey_summary,
     targets_progress,
 )

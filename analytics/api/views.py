@@ -9,6 +9,7 @@ from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
 from analytics.composition_changes import composition_comparison
+from analytics.round_comparison import round_comparison
 from nmg_registry.api import schema
 from nmg_registry.api.moments import (
     MOMENT_PARAMETERS,
@@ -404,7 +405,7 @@ class RoundComparisonView(AggregateView):
         },
     )
     def get(self, request, before, after):
-        comparison = selectors.round_comparison(
+        comparison = round_comparison(
             before=survey_or_404(request.user, before), after=survey_or_404(request.user, after)
         )
         return Response(serializers.RoundComparisonSerializer(comparison).data)

@@ -1,7 +1,7 @@
 """Two rounds compared: the answers that changed, the questions compared and what each
 counts, and who responded to which round."""
 
-from analytics.selectors import ComparedQuestion, RoundComparison
+from analytics.round_comparison import ComparedQuestion, RoundComparison
 from analytics.tables.cells import mark, number, text
 from analytics.tables.table import Cell, Column, Table
 

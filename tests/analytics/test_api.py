@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from analytics import round_comparison as two_rounds
 from analytics import selectors
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
 from surveys.models import Answer, Question, Survey
@@ -413,7 +414,7 @@ SELECTORS = [
     ("configuration_models", lambda d: selectors.configuration_models(), 1),
     (
         "round_comparison",
-        lambda d: selectors.round_comparison(before=d.rounds[0], after=d.rounds[1]),
+        lambda d: two_rounds.round_comparison(before=d.rounds[0], after=d.rounds[1]),
         3,
     ),
 ]

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from analytics import round_comparison as two_rounds
 from analytics import selectors
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
 from surveys.models import Answer, Question, Survey
@@ -486,16 +487,16 @@ def test_round_comparison_lists_changes_in_country_and_question_order():
     respond(after, "FI", {new_stage: "planning"})
     respond(after, "PT", {new_stage: "constructing"}, submitted=False)
 
-    comparison = selectors.round_comparison(before=before, after=after)
+    comparison = two_rounds.round_comparison(before=before, after=after)
 
     assert (comparison.before, comparison.after) == ("before", "after")
     assert comparison.common_questions == ["notes", "nmg_stage", "funding"]
     assert comparison.changes == [
-        selectors.AnswerChange(
+        two_rounds.AnswerChange(
             "ES", "nmg_stage", "planning", "constructing", "Planning", "Constructing"
         ),
-        selectors.AnswerChange("IT", "notes", "old words", "new words", "old words", "new words"),
-        selectors.AnswerChange("IT", "nmg_stage", "planning", "", "Planning", ""),
+        two_rounds.AnswerChange("IT", "notes", "old words", "new words", "old words", "new words"),
+        two_rounds.AnswerChange("IT", "nmg_stage", "planning", "", "Planning", ""),
     ]
     # ES's funding and notes; IT's funding, blank in both rounds, is neither.
     assert comparison.unchanged == 2
@@ -518,7 +519,7 @@ def test_round_comparison_explains_each_question_and_counts_moves_against_the_ta
     respond(before, "PT", {old_stage: "planning"})
     respond(after, "PT", {new_stage: "planning"})
 
-    stage, notes = selectors.round_comparison(before=before, after=after).questions
+    stage, notes = two_rounds.round_comparison(before=before, after=after).questions
 
     assert (stage.code, stage.text, stage.options) == (
         "nmg_stage",
@@ -527,10 +528,10 @@ def test_round_comparison_explains_each_question_and_counts_moves_against_the_ta
     )
     # The roadmap targets measured on the stage (surveys' data migration), by due date.
     assert stage.targets == [
-        selectors.TargetAnswers(
+        two_rounds.TargetAnswers(
             "All countries at least constructing their NMG", ["Constructing", "Operational"]
         ),
-        selectors.TargetAnswers(
+        two_rounds.TargetAnswers(
             "At least 75% of countries have an operational NMG", ["Operational"]
         ),
     ]
@@ -544,7 +545,7 @@ def test_comparing_rounds_without_responses_gives_nothing():
     choice(before, "funding", "yes", "no")
     choice(after, "funding", "yes", "no")
 
-    comparison = selectors.round_comparison(before=before, after=after)
+    comparison = two_rounds.round_comparison(before=before, after=after)
 
     assert comparison.common_questions == ["funding"]
     assert (comparison.changes, comparison.unchanged, comparison.both) == ([], 0, [])
