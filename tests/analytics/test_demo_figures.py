@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tests import factories
+from tests.demo.test_demo_data import OPTION_COUNTS  # the published table of section 5.1
 
 pytestmark = pytest.mark.django_db
 
@@ -19,24 +20,6 @@ def codes(text: str) -> list[str]:
 
 RESPONDENTS = codes("BE BG CY CZ DE DK ES FI HR HU IT LT LU LV MT NL NO PT UK")
 COMPOSITIONS = codes("BG CY CZ DE DK ES FI HU IT LT LV PT")
-
-# The table of section 5.1: option counts over 19 respondents (nmg_stage over 18).
-OPTION_COUNTS = {
-    "scientific_coordinator": {"yes": 3, "no": 9, "same_as_wg1": 7},
-    "national_contact_point": {"yes": 7, "no": 2, "same_as_wg1": 10},
-    "additional_figure": {"yes": 8, "no": 11},
-    "health_genomics_plan": {"yes": 5, "no": 14},
-    "national_roadmap": {"yes": 3, "no": 16},
-    "nmg_stage": {"no_tangible_activities": 1, "planning": 6, "constructing": 7, "operational": 4},
-    "expert_nomination_process": {"yes": 15, "no": 4},
-    "communication_process": {"yes": 11, "no": 8},
-    "governance_structure": {"yes": 9, "no": 10},
-    "national_activities": {"yes": 12, "no": 7},
-    "funding": {"yes": 6, "no": 13},
-    "formalised": {"yes": 6, "no": 13},
-    "member_activity": {"1": 4, "2": 5, "3": 3, "4": 6, "5": 1},
-    "engagement": {"yes": 11, "no": 8},
-}
 
 
 @pytest.fixture
