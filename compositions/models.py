@@ -49,6 +49,12 @@ class Expert(models.Model):
 
     history = HistoricalRecords()
 
+    # Personal data (nmg_registry.personal_data): the fields that identify the person, erased
+    # from every historical version; of them, those that name the person, looked for in free
+    # text and uploads. Country, gender, stakeholder type and seats stay for the figures.
+    identifying_fields = ("name", "email", "institution", "position", "region")
+    naming_fields = ("name", "email")
+
     class Meta:
         ordering = ["country__code", "name", "pk"]
         constraints = [

@@ -20,6 +20,7 @@ from nmg_registry.concurrency import version_of
 from nmg_registry.models import (
     ApiToken,
     Country,
+    ErasureLog,
     MirrorGroup,
     Representative,
     StakeholderType,
@@ -251,6 +252,29 @@ class ApiTokenAdmin(PolicyModelAdmin):
             self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)
         else:
             self.message_user(request, "The selected tokens were revoked before.", messages.WARNING)
+
+
+@admin.register(ErasureLog)
+class ErasureLogAdmin(PolicyModelAdmin):
+    """Who erased personal data, when, of which country and how many records: read by WP6
+    staff, written only by the erasures themselves. Never what was erased."""
+
+    list_display = ("erased_at", "kind", "country", "erased_by", "records", "versions")
+    list_filter = ("kind", "country")
+    list_select_related = ("country", "erased_by")
+    ordering = ("-erased_at", "-id")
+    fields = list_display
+    readonly_fields = fields
+    date_hierarchy = "erased_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # Accounts, groups and sign-in records: their admins come with Django and django-axes,

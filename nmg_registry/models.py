@@ -345,6 +345,45 @@ class PendingImport(models.Model):
         return f"{self.get_kind_display()} {self.filename} by {self.user}"
 
 
+class ErasureLog(models.Model):
+    """A line of the erasure log: who erased personal data, when, of which country, and how
+    many records and historical versions it touched. Never what was erased."""
+
+    class Kind(models.TextChoices):
+        EXPERT = "expert", "Expert (on request)"
+        USER = "user", "User account (on request)"
+        PURGE = "purge", "History of removed records (retention)"
+
+    erased_at = models.DateTimeField(auto_now_add=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank for the command line.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    country = models.ForeignKey(
+        Country, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    records = models.PositiveIntegerField(help_text="Current records removed or anonymised.")
+    versions = models.PositiveIntegerField(help_text="Historical versions scrubbed.")
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["expert", "user", "purge"]),
+                name="erasure_log_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        where = f" in {self.country.code}" if self.country_id else ""
+        return f"{self.get_kind_display()}{where}, {self.erased_at:%Y-%m-%d %H:%M}"
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def live(self):
         return self.filter(revoked_at__isnull=True)
