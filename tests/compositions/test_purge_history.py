@@ -62,7 +62,7 @@ def test_a_dry_run_counts_and_changes_nothing(departures):
 
 
 def test_the_versions_of_experts_removed_long_ago_are_scrubbed(registry, departures):
-    long_gone, recent = departures
+    long_gone, _recent = departures
     then = Moment(at=timezone.now() - datetime.timedelta(days=100))
     before = composition_summary(moment=then)
 

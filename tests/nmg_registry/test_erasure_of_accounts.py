@@ -31,7 +31,7 @@ def rosa(registry):
     user = registry.cast.rep_es
     user.first_name, user.last_name, user.email = FIRST, LAST, EMAIL
     user.save()
-    token, key = services.create_api_token(user=user, name="BI report")
+    _token, key = services.create_api_token(user=user, name="BI report")
     PendingImport.objects.create(
         kind=PendingImport.Kind.COMPOSITION, user=user, filename="es.csv", data=b"x"
     )
@@ -88,7 +88,7 @@ def test_an_erased_account_names_no_one_and_cannot_act(client, registry, rosa):
 
 
 def test_the_history_names_an_erased_user(client, registry, rosa):
-    user, _ = rosa
+    _user, _ = rosa
     call_command("erase_personal_data", "--user", "rep_es", stdout=io.StringIO())
     staff = registry.cast.staff
     entries = history.country_history(country=registry.cast.es, limit=50, user=staff)
