@@ -345,14 +345,17 @@ class PendingImport(models.Model):
         return f"{self.get_kind_display()} {self.filename} by {self.user}"
 
 
+class ErasureKind(models.TextChoices):
+    EXPERT = "expert", "Expert (on request)"
+    USER = "user", "User account (on request)"
+    PURGE = "purge", "History of removed records (retention)"
+
+
 class ErasureLog(models.Model):
     """A line of the erasure log: who erased personal data, when, of which country, and how
     many records and historical versions it touched. Never what was erased."""
 
-    class Kind(models.TextChoices):
-        EXPERT = "expert", "Expert (on request)"
-        USER = "user", "User account (on request)"
-        PURGE = "purge", "History of removed records (retention)"
+    Kind = ErasureKind
 
     erased_at = models.DateTimeField(auto_now_add=True)
     erased_by = models.ForeignKey(
@@ -374,7 +377,7 @@ class ErasureLog(models.Model):
         ordering = ["-erased_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["expert", "user", "purge"]),
+                condition=Q(kind__in=[c.value for c in ErasureKind]),
                 name="erasure_log_kind_valid",
             ),
         ]
