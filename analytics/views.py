@@ -30,7 +30,7 @@ from analytics.selectors import (
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.errors import refusal
-from nmg_registry.moments import BadMoment, moment_from_value, page_moment
+from nmg_registry.moments import BadMoment, compared_moments, page_moment
 from surveys.models import Survey
 from surveys.selectors import (
     dashboard_rounds,
@@ -252,10 +252,7 @@ def composition_compare(request):
     context = {"rounds": _rounds_of(request.user), "values": values}
     if any(values.values()):
         try:
-            before, after = (
-                moment_from_value(values[name], user=request.user, parameter=name)
-                for name in ("before", "after")
-            )
+            before, after = compared_moments(request.GET, user=request.user)
         except BadMoment as exc:
             return refusal(request, str(exc), errors=exc.errors)
         context["comparison"] = composition_comparison(

@@ -14,8 +14,8 @@ from nmg_registry.api import schema
 from nmg_registry.api.moments import (
     MOMENT_PARAMETERS,
     MOMENT_VALUE,
+    api_compared_moments,
     api_moment,
-    api_moment_value,
 )
 from surveys.api.views import NO_CLOSED_ROUND, latest_closed_or_404
 from surveys.models import Survey
@@ -464,9 +464,6 @@ class CompositionComparisonView(AggregateView):
         },
     )
     def get(self, request):
-        comparison = composition_comparison(
-            before=api_moment_value(request, "before"),
-            after=api_moment_value(request, "after"),
-            user=request.user,
-        )
+        before, after = api_compared_moments(request)
+        comparison = composition_comparison(before=before, after=after, user=request.user)
         return Response(serializers.CompositionComparisonSerializer(comparison).data)
