@@ -80,6 +80,9 @@ def slug_parameter(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, str, OpenApiParameter.PATH, description=description)
 
 
+ROUND_SLUG = slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")
+
+
 class AggregateView(APIView):
     """A read-only view of one assessment table, as JSON or, with `?format=csv`, flattened as
     its `csv_root` and `csv_explode` say (`nmg_registry.api.renderers`)."""
@@ -134,7 +137,7 @@ class SurveySummaryView(AggregateView):
             "only. Options are listed with zero counts; text questions have none."
         ),
         tags=TAGS,
-        parameters=[slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")],
+        parameters=[ROUND_SLUG],
         body=serializers.SurveySummarySerializer,
         refusals=ROUND_REFUSALS,
         examples={"Two respondents, one of them skipping the stage": SUMMARY_EXAMPLE},
@@ -161,7 +164,7 @@ class RoundRecommendationsView(AggregateView):
             "country that did not respond has none."
         ),
         tags=TAGS,
-        parameters=[slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")],
+        parameters=[ROUND_SLUG],
         body=serializers.RoundRecommendationsSerializer,
         refusals=ROUND_REFUSALS,
         examples={
