@@ -22,6 +22,12 @@ def round_closed_at(*, survey: Survey) -> datetime.datetime:
     return _when_closed(survey) or timezone.now()
 
 
+def composition_moment(*, survey: Survey) -> datetime.datetime | None:
+    """When a round's composition is taken: as it closed (`round_closed_at`); None (the
+    present, read from the records themselves) for an open round or a draft."""
+    return round_closed_at(survey=survey) if survey.is_closed else None
+
+
 def _when_closed(survey: Survey) -> datetime.datetime | None:
     """The first version of the round's last closed stretch, from its history."""
     closed = None
