@@ -9,6 +9,11 @@ app_name = "analytics"
 urlpatterns = [
     path("rounds/", views.survey_list, name="rounds"),
     path("rounds/<slug:slug>/", views.survey_detail, name="round"),
+    path(
+        "rounds/<slug:slug>/recommendations/",
+        views.recommendations,
+        name="round-recommendations",
+    ),
     path("composition/", views.composition, name="composition"),
     path("composition/compare/", views.composition_compare, name="composition-compare"),
     path("targets/", views.targets, name="targets"),

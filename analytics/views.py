@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import charts, tables
 from analytics.composition_changes import composition_comparison
+from analytics.recommendations import round_recommendations
 from analytics.round_comparison import round_comparison
 from analytics.selectors import (
     STAGE_QUESTION,
@@ -30,7 +31,7 @@ from analytics.selectors import (
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, spreadsheet_response
 from nmg_registry.errors import refusal
-from nmg_registry.moments import BadMoment, moment_from_value, page_moment
+from nmg_registry.moments import BadMoment, compared_moments, page_moment
 from surveys.models import Survey
 from surveys.selectors import (
     dashboard_rounds,
@@ -181,10 +182,7 @@ def survey_list(request):
 def survey_detail(request, slug):
     """Section 5.1 for one round: every question's answers as counts over the answers. A
     draft is staff's alone, marked as one; to anyone else it is an unknown round."""
-    try:
-        survey = visible_round(user=request.user, slug=slug)
-    except Survey.DoesNotExist as exc:
-        raise Http404(str(exc)) from None
+    survey = _round_or_404(request.user, slug)
     summary = survey_summary(survey=survey)
     sections = tables.survey_tables(summary)
     shown = [*sections, tables.text_questions_table(summary), tables.invited_table(summary)]
@@ -200,10 +198,27 @@ def survey_detail(request, slug):
     return _respond(request, "analytics/survey_detail.html", context, shown, filename=survey.slug)
 
 
-def _unknown_round_404(user, slug: str):
-    """Raise the 404 of a round the user may not see, naming the rounds they may."""
+@aggregates_required
+def recommendations(request, slug):
+    """The deliverable's recommendations (section 7) applied to each country of a round: the
+    matrix with its evidence, the counts, and the rules in the deliverable's words."""
+    survey = _round_or_404(request.user, slug)
+    result = round_recommendations(survey=survey)
+    shown = [tables.recommendations_table(result), tables.recommendation_counts_table(result)]
+    context = {"survey": survey, "result": result}
+    return _respond(
+        request,
+        "analytics/round_recommendations.html",
+        context,
+        shown,
+        filename=f"{survey.slug}-recommendations",
+    )
+
+
+def _round_or_404(user, slug: str) -> Survey:
+    """The round if the user may see it; otherwise the 404 naming the rounds they may."""
     try:
-        visible_round(user=user, slug=slug)
+        return visible_round(user=user, slug=slug)
     except Survey.DoesNotExist as exc:
         raise Http404(str(exc)) from None
 
@@ -252,10 +267,7 @@ def composition_compare(request):
     context = {"rounds": _rounds_of(request.user), "values": values}
     if any(values.values()):
         try:
-            before, after = (
-                moment_from_value(values[name], user=request.user, parameter=name)
-                for name in ("before", "after")
-            )
+            before, after = compared_moments(request.GET, user=request.user)
         except BadMoment as exc:
             return refusal(request, str(exc), errors=exc.errors)
         context["comparison"] = composition_comparison(
@@ -319,7 +331,7 @@ def compare(request):
     by_slug = {r.slug: r for r in rounds}
     for slug in (request.GET.get("before"), request.GET.get("after")):
         if slug and slug not in by_slug:
-            _unknown_round_404(request.user, slug)
+            _round_or_404(request.user, slug)
     published = [r for r in rounds if r.is_published]
     defaults = published if len(published) > 1 else rounds  # a draft only when it must
     before_slug = request.GET.get("before") or (defaults[1].slug if len(defaults) > 1 else "")

@@ -11,6 +11,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from nmg_registry.validators import validate_web_address
+from nmg_registry.version_validity import VersionValidity
 
 
 def normalise_country_code(code: str) -> str:
@@ -231,7 +232,8 @@ class MirrorGroup(models.Model):
     established_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # Read at a moment (a seat's working group then): its versions know how long they held.
+    history = HistoricalRecords(bases=[VersionValidity])
 
     class Meta:
         ordering = ["country__code", "kind", "working_group__number", "name"]

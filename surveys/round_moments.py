@@ -10,8 +10,11 @@ from surveys.selectors import visible_round
 
 
 def round_closed_at(*, survey: Survey) -> datetime.datetime:
-    """The end of a closed round's closing date (or, without one, when it was closed);
-    now for an open round, and for a draft, which has not closed either. One query at most."""
+    """The end of a closed round's closing date (or, without one, when it was closed); now
+    for an open round, and for a draft, which has not closed either. One query at most.
+
+    Always the end of that day, even for a round closed earlier in it (`close_round` makes
+    its closing date today): the moment never moves once the day is over."""
     if not survey.is_closed:
         return timezone.now()
     if survey.closes_on is not None:
@@ -19,6 +22,12 @@ def round_closed_at(*, survey: Survey) -> datetime.datetime:
             survey.closes_on, datetime.time.max, tzinfo=registry_zone()
         )
     return _when_closed(survey) or timezone.now()
+
+
+def composition_moment(*, survey: Survey) -> datetime.datetime | None:
+    """When a round's composition is taken: as it closed (`round_closed_at`); None (the
+    present, read from the records themselves) for an open round or a draft."""
+    return round_closed_at(survey=survey) if survey.is_closed else None
 
 
 def _when_closed(survey: Survey) -> datetime.datetime | None:

@@ -3,7 +3,8 @@
 `table` holds the model (a caption, columns and rows of cells) and its CSV/XLSX output;
 `cells` the cells and words the sections share; one module per section of the deliverable
 builds that section's tables from the selectors' dataclasses: `rounds` (5.1),
-`compositions` (5.2), `configurations` (6), `targets` (7) and `comparison` (two rounds).
+`compositions` (5.2), `configurations` (6), `targets` (7), `recommendations` (7's
+conclusions, country by country) and `comparison` (two rounds).
 Nothing here queries the database. The views use the builders through this package.
 """
 
@@ -22,6 +23,10 @@ from analytics.tables.compositions import (
     working_group_table,
 )
 from analytics.tables.configurations import HEALTH_SYSTEM_LABELS, cross_tab_table, models_table
+from analytics.tables.recommendations import (
+    recommendation_counts_table,
+    recommendations_table,
+)
 from analytics.tables.rounds import (
     invited_table,
     rounds_table,
@@ -53,6 +58,8 @@ __all__ = [
     "models_table",
     "most_represented_table",
     "participation_table",
+    "recommendation_counts_table",
+    "recommendations_table",
     "round_targets_table",
     "rounds_table",
     "size_band_table",
