@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("nmg_registry", "0007_country_url_validators"),
+        ("nmg_registry", "0008_history_valid_until"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
