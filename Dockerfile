@@ -17,6 +17,13 @@ ENV DJANGO_DEBUG=false
 # gunicorn takes its default worker count from this variable; override it in .env.
 ENV WEB_CONCURRENCY=3
 
+# WeasyPrint (the PDF of a round's assessment report) lays text out with Pango, which the
+# slim image lacks, and needs at least one font to draw it with.
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
 WORKDIR /app
