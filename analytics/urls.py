@@ -9,6 +9,18 @@ app_name = "analytics"
 urlpatterns = [
     path("rounds/", views.survey_list, name="rounds"),
     path("rounds/<slug:slug>/", views.survey_detail, name="round"),
+    path(
+        "rounds/<slug:slug>/report.pdf",
+        views.report,
+        {"file_format": "pdf"},
+        name="round-report-pdf",
+    ),
+    path(
+        "rounds/<slug:slug>/report.docx",
+        views.report,
+        {"file_format": "docx"},
+        name="round-report-docx",
+    ),
     path("composition/", views.composition, name="composition"),
     path("composition/compare/", views.composition_compare, name="composition-compare"),
     path("targets/", views.targets, name="targets"),
