@@ -39,6 +39,7 @@ from surveys.selectors import answers_as_read
 # A table with more columns than this is set on a landscape page.
 WIDE_TABLE_COLUMNS = 13
 ANSWERS_FOR_SIGNED_IN = "The countries' answers are shown to signed-in users."
+ANSWERS_OF_A_DRAFT = "The countries' answers to a draft round are shown to WP6 staff only."
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) 
     previous = previous_round(survey=survey)
     codes = sorted({*summary.respondent_countries, *summary.non_respondent_countries})
     names = dict(Country.objects.filter(code__in=codes).values_list("code", "name"))
-    answers = _answers(survey, user)
+    answers, withheld = _answers(survey, user)
     demo = DemoDataset.objects.first()
     sections = [
         *_survey_sections(summary),
@@ -130,7 +131,7 @@ def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) 
     ]
     if previous is not None:
         sections.append(_comparison_section(previous, survey))
-    sections += _annex(summary, composition, models, names, answers)
+    sections += _annex(summary, composition, models, names, answers, withheld)
     return Report(
         survey=survey.slug,
         title=survey.title,
@@ -367,13 +368,16 @@ def _comparison_section(before: Survey, after: Survey) -> Section:
 # --- the annex ------------------------------------------------------------------------------
 
 
-def _answers(survey: Survey, user) -> dict[str, list] | None:
-    """Each country's submitted answers as the user may read them; None for an anonymous
-    reader (the aggregates may be public, the answers country by country are not shown)."""
+def _answers(survey: Survey, user) -> tuple[dict[str, list] | None, str]:
+    """Each country's submitted answers as the user may read them, or None and why not: to
+    an anonymous reader (the aggregates may be public, the answers country by country are
+    not shown) and, in a draft round, to anyone but staff."""
     if not permissions.is_signed_in(user):
-        return None
+        return None, ANSWERS_FOR_SIGNED_IN
+    if not permissions.can_read_round(user, survey):
+        return None, ANSWERS_OF_A_DRAFT
     submitted = Answer.objects.filter(response__survey=survey).submitted()
-    return answers_as_read(user=user, answers=submitted, by="response__country__code")
+    return answers_as_read(user=user, answers=submitted, by="response__country__code"), ""
 
 
 def _annex(
@@ -382,6 +386,7 @@ def _annex(
     models: ConfigurationModels,
     names: dict[str, str],
     answers: dict[str, list] | None,
+    withheld: str,
 ) -> list[Section]:
     intro = [
         Paragraph(
@@ -390,7 +395,7 @@ def _annex(
         )
     ]
     if answers is None:
-        intro.append(Paragraph(ANSWERS_FOR_SIGNED_IN, style="note"))
+        intro.append(Paragraph(withheld, style="note"))
     sections = [Section("Annex: the countries", 1, "annex", intro, new_page=True)]
     by_code = {c.country: c for c in composition.countries}
     types, active = list(composition.stakeholder_types), list(composition.active_working_groups)
@@ -403,7 +408,7 @@ def _annex(
             given = (answers or {}).get(code, [])
             blocks.append(Paragraph(f"{name} responded to the round."))
             if answers is None:
-                blocks.append(Paragraph(ANSWERS_FOR_SIGNED_IN, style="note"))
+                blocks.append(Paragraph(withheld, style="note"))
             elif given:
                 blocks.append(TableBlock(tables.country_answers_table(code, name, given)))
             else:
