@@ -1,9 +1,11 @@
 """What the assessment adds to the core's registries of contributions: the configuration
-model on a country's profile, by the rule of section 6, or why it has none; and the
-country's trajectory round by round."""
+model on a country's profile, by the rule of section 6, or why it has none; the
+country's trajectory round by round; and the deliverable's recommendations that the latest
+closed round calls for, or why there are none."""
 
 from collections import Counter
 
+from analytics.recommendations import country_recommendations
 from analytics.selectors import (
     CONFIGURATION_MODELS,
     configuration_model,
@@ -19,6 +21,9 @@ def register() -> None:
     selectors.add_to_country_profile("configuration_model_label", _model_label)
     selectors.add_to_country_profile("configuration_model_reason", _model_reason)
     selectors.add_section_to_country_profile("analytics/country_trajectory.html", _trajectory)
+    selectors.add_section_to_country_profile(
+        "analytics/country_recommendations.html", _recommendations
+    )
 
 
 def _kinds(groups) -> Counter:
@@ -40,3 +45,8 @@ def _model_reason(country, groups) -> str:
 
 def _trajectory(country, user):
     return country_trajectory(country=country, user=user)
+
+
+def _recommendations(country, user):
+    # Submitted answers and composition counts: the aggregates every profile reader may read.
+    return country_recommendations(country=country)

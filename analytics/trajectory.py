@@ -16,7 +16,7 @@ from compositions.as_of import compositions_as_of
 from nmg_registry import permissions
 from nmg_registry.models import Country, StakeholderType
 from surveys.models import Answer, Response, Survey
-from surveys.round_moments import round_closed_at
+from surveys.round_moments import composition_moment
 from surveys.selectors import AnswerRow, RoundStatus, answers_as_read
 
 NOT_INVITED = "not invited"
@@ -150,7 +150,7 @@ def _compositions_by_round(country: Country, rounds: list[Survey]) -> dict[int, 
     leave); none without rounds."""
     if not rounds:
         return {}
-    moments = {survey.pk: _moment_of(survey) for survey in rounds}
+    moments = {survey.pk: composition_moment(survey=survey) for survey in rounds}
     distinct = list(dict.fromkeys(moments.values()))
     read = dict(zip(distinct, compositions_as_of(distinct, [country]), strict=True))
     labels = dict(StakeholderType.objects.order_by("order", "slug").values_list("slug", "label"))
@@ -158,11 +158,6 @@ def _compositions_by_round(country: Country, rounds: list[Survey]) -> dict[int, 
         pk: _figures(read[moment].get(country.code), labels, is_present=moment is None)
         for pk, moment in moments.items()
     }
-
-
-def _moment_of(survey: Survey) -> datetime.datetime | None:
-    """When a round's composition is taken: as it closed; None (the present) until then."""
-    return round_closed_at(survey=survey) if survey.is_closed else None
 
 
 def _figures(then, labels: dict[str, str], *, is_present: bool) -> CompositionThen | None:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("rounds/", views.survey_list, name="rounds"),
     path("rounds/<slug:slug>/", views.survey_detail, name="round"),
     path(
+        "rounds/<slug:slug>/recommendations/",
+        views.recommendations,
+        name="round-recommendations",
+    ),
+    path(
         "rounds/<slug:slug>/report.pdf",
         views.report,
         {"file_format": "pdf"},

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from analytics import charts, tables
 from analytics.composition_changes import composition_comparison
+from analytics.recommendations import round_recommendations
 from analytics.report import report_file
 from analytics.round_comparison import by_opening, round_comparison
 from analytics.selectors import (
@@ -30,7 +31,7 @@ from analytics.selectors import (
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, file_response, spreadsheet_response
 from nmg_registry.errors import refusal
-from nmg_registry.moments import BadMoment, moment_from_value, page_moment
+from nmg_registry.moments import BadMoment, compared_moments, page_moment
 from surveys.models import Survey
 from surveys.selectors import (
     dashboard_rounds,
@@ -192,8 +193,25 @@ def survey_detail(request, slug):
     return _respond(request, "analytics/survey_detail.html", context, shown, filename=survey.slug)
 
 
+@aggregates_required
+def recommendations(request, slug):
+    """The deliverable's recommendations (section 7) applied to each country of a round: the
+    matrix with its evidence, the counts, and the rules in the deliverable's words."""
+    survey = _round_or_404(request.user, slug)
+    result = round_recommendations(survey=survey)
+    shown = [tables.recommendations_table(result), tables.recommendation_counts_table(result)]
+    context = {"survey": survey, "result": result}
+    return _respond(
+        request,
+        "analytics/round_recommendations.html",
+        context,
+        shown,
+        filename=f"{survey.slug}-recommendations",
+    )
+
+
 def _round_or_404(user, slug: str) -> Survey:
-    """The round if the user may see it; otherwise a 404 naming the rounds they may."""
+    """The round if the user may see it; otherwise the 404 naming the rounds they may."""
     try:
         return visible_round(user=user, slug=slug)
     except Survey.DoesNotExist as exc:
@@ -254,10 +272,7 @@ def composition_compare(request):
     context = {"rounds": _rounds_of(request.user), "values": values}
     if any(values.values()):
         try:
-            before, after = (
-                moment_from_value(values[name], user=request.user, parameter=name)
-                for name in ("before", "after")
-            )
+            before, after = compared_moments(request.GET, user=request.user)
         except BadMoment as exc:
             return refusal(request, str(exc), errors=exc.errors)
         context["comparison"] = composition_comparison(

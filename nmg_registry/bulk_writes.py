@@ -143,8 +143,8 @@ class BulkWriter:
                 [
                     RowError(
                         f"{model._meta.verbose_name} {obj} already has a version later than "
-                        f"{when}: history only moves forward, so an import dated then cannot "
-                        "change it"
+                        f"{when}: history only moves forward, so an import dated then can neither "
+                        "change it nor record it as it stood then"
                     )
                     for obj in named
                 ],

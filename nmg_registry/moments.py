@@ -7,6 +7,7 @@ registers how to find that moment (`register_round_moment`).
 """
 
 import datetime
+import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ class Moment:
         """How a page says which moment it shows."""
         if self.at is None:
             return "now"
-        local = timezone.localtime(self.at, registry_zone())
+        local = self.local()
         shown = f"{local.day} {local:%b %Y %H:%M}"
         if self.round:
             return f"as the round {self.round} closed ({shown})"
@@ -48,7 +49,13 @@ class Moment:
 
     def as_json(self) -> dict:
         """{"as_of": ISO date-time or null (the present), "round": slug or null}."""
-        return {"as_of": self.at.isoformat() if self.at else None, "round": self.round}
+        return {"as_of": self.local().isoformat() if self.at else None, "round": self.round}
+
+    def local(self) -> datetime.datetime:
+        """`at` in the registry's time zone; in UTC where that zone has no offset in whole
+        minutes (local mean time before 1892 in Brussels), which RFC 3339 cannot write."""
+        local = self.at.astimezone(registry_zone())
+        return local if local.utcoffset().seconds % 60 == 0 else self.at.astimezone(datetime.UTC)
 
 
 PRESENT = Moment()
@@ -93,26 +100,43 @@ def registry_zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
+# The forms a moment is written in: ISO 8601's extended date, or its extended date-time with
+# an optional zone. The basic forms (20201130) and week dates would read as midnight where a
+# date means the end of its day: refused rather than read otherwise than meant.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?", re.IGNORECASE
+)
+
+
 def parse_date_time(value: str) -> datetime.datetime | None:
     """A date (the end of that day) or an ISO 8601 date-time (naive: the registry's time
-    zone) as an aware date-time; None when the value is neither."""
+    zone) as an aware date-time in UTC; None when the value is neither."""
     value = value.strip()
     try:
-        if len(value) == 10:
+        if _DATE.fullmatch(value):
             day = datetime.date.fromisoformat(value)
-            return datetime.datetime.combine(day, datetime.time.max, tzinfo=registry_zone())
-        at = datetime.datetime.fromisoformat(value)
+            at = datetime.datetime.combine(day, datetime.time.max, tzinfo=registry_zone())
+        elif _DATE_TIME.fullmatch(value):
+            at = datetime.datetime.fromisoformat(value.upper())
+        else:
+            return None
     except ValueError:
         return None
     at = at if timezone.is_aware(at) else at.replace(tzinfo=registry_zone())
     try:
-        at.astimezone(datetime.UTC)
+        # In UTC: every database takes it (PostgreSQL refuses offsets beyond 15:59, which
+        # Python reads); pages and JSON show it in the registry's zone (`Moment`).
+        return at.astimezone(datetime.UTC)
     except OverflowError:
         # A moment at the calendar's very edge (year 1 east of UTC, year 9999 west of it):
         # before anything, or after everything, the registry holds.
-        edge = datetime.datetime.min if at.year == 1 else datetime.datetime.max
-        return edge.replace(tzinfo=datetime.UTC)
-    return at
+        return EARLIEST if at.year == 1 else LATEST
+
+
+# The calendar's edges, a day inside it so that every time zone can show them.
+EARLIEST = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
+LATEST = datetime.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=datetime.UTC)
 
 
 def parse_as_of(value: str, parameter: str = AS_OF) -> datetime.datetime:
@@ -137,6 +161,10 @@ def moment_from_query(query, *, user) -> Moment:
     return PRESENT
 
 
+# Digits, dashes, colons, a T, a W or a zone: meant as a date or date-time, not as a slug.
+_LOOKS_LIKE_A_MOMENT = re.compile(r"\d{4}[\dT:.+\-WZ ]*")
+
+
 def moment_from_value(value: str, *, user, parameter: str) -> Moment:
     """A compare page's `before`/`after`: a date or date-time, else a round's slug."""
     value = (value or "").strip()
@@ -148,10 +176,23 @@ def moment_from_value(value: str, *, user, parameter: str) -> Moment:
     try:
         return round_moment(user, value)
     except Http404:
-        if value[:4].isdigit() and value[4:5] == "-" and not value[5:6].isalpha():
+        if _LOOKS_LIKE_A_MOMENT.fullmatch(value):
             # Meant as a date, but is not one: say so rather than "no such round".
             raise BadMoment(parameter, f'"{value}" is not {DATE_HINT}.') from None
         raise
+
+
+def compared_moments(query, *, user) -> tuple[Moment, Moment]:
+    """A comparison's `before` and `after` (`moment_from_value`), `before` not the later."""
+    values = {name: (query.get(name) or "").strip() for name in ("before", "after")}
+    before, after = (moment_from_value(values[name], user=user, parameter=name) for name in values)
+    if before.at > after.at:
+        raise BadMoment(
+            "before",
+            f'"{values["before"]}" is later than after ("{values["after"]}"): give the earlier '
+            "moment as before.",
+        )
+    return before, after
 
 
 def page_moment(view):

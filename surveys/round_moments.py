@@ -10,15 +10,22 @@ from surveys.selectors import visible_round
 
 
 def round_closed_at(*, survey: Survey) -> datetime.datetime:
-    """The end of a closed round's closing date (or, without one, when it was closed);
-    now for an open round, and for a draft, which has not closed either. One query at most."""
+    """The end of a closed round's closing date, or, without one or while that day has not
+    ended (a round closed early), when it was closed; now for an open round, and for a
+    draft, which has not closed either. One query at most."""
     if not survey.is_closed:
         return timezone.now()
     if survey.closes_on is not None:
-        return datetime.datetime.combine(
-            survey.closes_on, datetime.time.max, tzinfo=registry_zone()
-        )
+        end = datetime.datetime.combine(survey.closes_on, datetime.time.max, tzinfo=registry_zone())
+        if end <= timezone.now():
+            return end
     return _when_closed(survey) or timezone.now()
+
+
+def composition_moment(*, survey: Survey) -> datetime.datetime | None:
+    """When a round's composition is taken: as it closed (`round_closed_at`); None (the
+    present, read from the records themselves) for an open round or a draft."""
+    return round_closed_at(survey=survey) if survey.is_closed else None
 
 
 def _when_closed(survey: Survey) -> datetime.datetime | None:

@@ -10,6 +10,7 @@ ASSESSMENT_PAGES = [
     "/",
     "/assessment/rounds/",
     f"/assessment/rounds/{DEMO_ROUND}/",
+    f"/assessment/rounds/{DEMO_ROUND}/recommendations/",
     "/assessment/composition/",
     "/assessment/targets/",
     "/assessment/configuration-models/",

@@ -109,6 +109,7 @@ EXPECTED = {
     # the assessment
     "analytics:rounds": AGGREGATE,
     "analytics:round": AGGREGATE,
+    "analytics:round-recommendations": AGGREGATE,
     "analytics:composition": AGGREGATE,
     "analytics:composition-compare": AGGREGATE,  # names only for the country's keepers
     "analytics:targets": AGGREGATE,
@@ -315,6 +316,7 @@ ROUND_PAGES = [(name, route) for name, route in SITE_URLS if "<slug:slug>" in ro
 ROUND_QUERIES = [
     ("analytics:round", {"download": "invited", "format": "csv"}),
     ("analytics:round", {"download": "invited", "format": "xlsx"}),
+    ("analytics:round-recommendations", {"download": "recommendations", "format": "csv"}),
     ("analytics:compare", {"before": OPEN_ROUND, "after": "{round}"}),
     ("analytics:compare", {"before": "{round}", "after": OPEN_ROUND, "download": "changes"}),
     ("analytics:composition", {"round": "{round}"}),
@@ -329,6 +331,7 @@ DRAFT_DOORS = [(name, route, {}) for name, route in ROUND_PAGES] + [
 def test_every_page_that_takes_a_round_is_a_draft_door():
     assert {name for name, _ in ROUND_PAGES} == {
         "analytics:round",
+        "analytics:round-recommendations",
         "surveys:answer",
         "surveys:export_responses",
     }

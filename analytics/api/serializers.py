@@ -222,3 +222,38 @@ class CompositionComparisonSerializer(serializers.Serializer):
     before = MomentSerializer()
     after = MomentSerializer()
     countries = CountryChangeSerializer(many=True)
+
+
+# --- recommendations ------------------------------------------------------------------------
+
+
+class RuleSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField(help_text="The recommendation as the deliverable words it.")
+
+
+class AppliedRecommendationSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="The rule's code.")
+    evidence = serializers.ListField(
+        child=serializers.CharField(),
+        help_text='Why it applies, e.g. "funding: No" (question code and the answer\'s '
+        'label), "no expert of type Patients organisations", "no composition sent as of '
+        '2021-03-31"; a question of the rule left blank or not asked is named too.',
+    )
+
+
+class CountryRecommendationsSerializer(serializers.Serializer):
+    country = serializers.CharField()
+    responded = serializers.BooleanField(help_text="A submitted response to the round.")
+    recommendations = AppliedRecommendationSerializer(
+        many=True, help_text="The rules that apply; empty for a country that did not respond."
+    )
+
+
+class RoundRecommendationsSerializer(serializers.Serializer):
+    survey = serializers.SlugField(source="survey.slug")
+    rules = RuleSerializer(many=True)
+    countries = CountryRecommendationsSerializer(
+        many=True, help_text="Every invited or responding country, by EU code."
+    )

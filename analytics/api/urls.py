@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("surveys/<slug:slug>/summary/", views.SurveySummaryView.as_view(), name="survey-summary"),
     path(
+        "surveys/<slug:slug>/recommendations/",
+        views.RoundRecommendationsView.as_view(),
+        name="survey-recommendations",
+    ),
+    path(
         "surveys/<slug:before>/compare/<slug:after>/",
         views.RoundComparisonView.as_view(),
         name="survey-compare",

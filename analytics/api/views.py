@@ -9,13 +9,14 @@ from analytics import selectors
 from analytics.api import serializers
 from analytics.api.permissions import CanReadAggregates
 from analytics.composition_changes import composition_comparison
+from analytics.recommendations import round_recommendations
 from analytics.round_comparison import round_comparison
 from nmg_registry.api import schema
 from nmg_registry.api.moments import (
     MOMENT_PARAMETERS,
     MOMENT_VALUE,
+    api_compared_moments,
     api_moment,
-    api_moment_value,
 )
 from surveys.api.views import NO_CLOSED_ROUND, latest_closed_or_404
 from surveys.models import Survey
@@ -79,6 +80,9 @@ def slug_parameter(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, str, OpenApiParameter.PATH, description=description)
 
 
+ROUND_SLUG = slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")
+
+
 class AggregateView(APIView):
     """A read-only view of one assessment table, as JSON or, with `?format=csv`, flattened as
     its `csv_root` and `csv_explode` say (`nmg_registry.api.renderers`)."""
@@ -133,7 +137,7 @@ class SurveySummaryView(AggregateView):
             "only. Options are listed with zero counts; text questions have none."
         ),
         tags=TAGS,
-        parameters=[slug_parameter("slug", "The round's slug, e.g. nmg-survey-2020.")],
+        parameters=[ROUND_SLUG],
         body=serializers.SurveySummarySerializer,
         refusals=ROUND_REFUSALS,
         examples={"Two respondents, one of them skipping the stage": SUMMARY_EXAMPLE},
@@ -141,6 +145,53 @@ class SurveySummaryView(AggregateView):
     def get(self, request, slug):
         summary = selectors.survey_summary(survey=survey_or_404(request.user, slug))
         return Response(serializers.SurveySummarySerializer(summary).data)
+
+
+class RoundRecommendationsView(AggregateView):
+    serializer_class = serializers.RoundRecommendationsSerializer  # the CSV's columns
+    csv_root = "countries"
+    csv_explode = "recommendations"  # one row per country and recommendation
+
+    @schema.read_operation(
+        "survey_recommendations",
+        "The deliverable's recommendations applied to each country (section 7)",
+        (
+            "The conclusions of the deliverable as rules (`rules`: code, title and the "
+            "deliverable's wording) and, for every country the round invited or that "
+            "responded to it (by EU code), the rules that apply to it with their evidence: "
+            "its submitted answers and its composition as the round closed (now, for an "
+            "open round). A question left blank or not asked never makes a rule apply; a "
+            "country that did not respond has none."
+        ),
+        tags=TAGS,
+        parameters=[ROUND_SLUG],
+        body=serializers.RoundRecommendationsSerializer,
+        refusals=ROUND_REFUSALS,
+        examples={
+            "Bulgaria without funding, Austria silent": {
+                "survey": "nmg-survey-2020",
+                "rules": [
+                    {
+                        "code": "funding",
+                        "title": "Funding or specific assignment",
+                        "text": "Ways should be sought through which the work of the NMGs "
+                        "is funded by the countries, …",
+                    }
+                ],
+                "countries": [
+                    {"country": "AT", "responded": False, "recommendations": []},
+                    {
+                        "country": "BG",
+                        "responded": True,
+                        "recommendations": [{"code": "funding", "evidence": ["funding: No"]}],
+                    },
+                ],
+            }
+        },
+    )
+    def get(self, request, slug):
+        result = round_recommendations(survey=survey_or_404(request.user, slug))
+        return Response(serializers.RoundRecommendationsSerializer(result).data)
 
 
 class LatestSurveySummaryView(AggregateView):
@@ -464,9 +515,6 @@ class CompositionComparisonView(AggregateView):
         },
     )
     def get(self, request):
-        comparison = composition_comparison(
-            before=api_moment_value(request, "before"),
-            after=api_moment_value(request, "after"),
-            user=request.user,
-        )
+        before, after = api_compared_moments(request)
+        comparison = composition_comparison(before=before, after=after, user=request.user)
         return Response(serializers.CompositionComparisonSerializer(comparison).data)

@@ -5,8 +5,9 @@ figure of its own.
 
 Every figure comes from the selectors the pages and the JSON API call, for the same round:
 `survey_summary` (5.1), `composition_summary` as of the round's close (5.2), the
-configuration models (6), the targets (7), the comparison with the previous round, and
-each country's answers as the policy lets the reader see them (the annex).
+configuration models (6), the targets (7), the comparison with the previous round, the
+recommendations of section 7 country by country (`analytics.recommendations`), and each
+country's answers as the policy lets the reader see them (the annex).
 """
 
 import datetime
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from analytics import charts, tables
+from analytics.recommendations import RoundRecommendations, round_recommendations
 from analytics.round_comparison import previous_round, round_comparison
 from analytics.selectors import (
     STAGE_QUESTION,
@@ -36,8 +38,10 @@ from surveys.models import Answer, Survey
 from surveys.round_moments import round_closed_at
 from surveys.selectors import answers_as_read
 
-# A table with more columns than this is set on a landscape page.
+# A table with more columns than this, or more words in its header than a portrait page's
+# width holds, is set on a landscape page.
 WIDE_TABLE_COLUMNS = 13
+WIDE_HEADER_CHARACTERS = 150
 ANSWERS_FOR_SIGNED_IN = "The countries' answers are shown to signed-in users."
 ANSWERS_OF_A_DRAFT = "The countries' answers to a draft round are shown to WP6 staff only."
 
@@ -62,7 +66,9 @@ class TableBlock:
 
     @property
     def wide(self) -> bool:
-        return len(self.table.page_columns) > WIDE_TABLE_COLUMNS
+        columns = self.table.page_columns
+        header = sum(len(column.label) for column in columns)
+        return len(columns) > WIDE_TABLE_COLUMNS or header > WIDE_HEADER_CHARACTERS
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) 
     models = configuration_models()
     measured = tables.targets_on_round(targets_progress(), summary)
     previous = previous_round(survey=survey)
+    recommendations = round_recommendations(survey=survey)
     codes = sorted({*summary.respondent_countries, *summary.non_respondent_countries})
     names = dict(Country.objects.filter(code__in=codes).values_list("code", "name"))
     answers, withheld = _answers(survey, user)
@@ -131,7 +138,8 @@ def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) 
     ]
     if previous is not None:
         sections.append(_comparison_section(previous, survey))
-    sections += _annex(summary, composition, models, names, answers, withheld)
+    sections += _recommendation_sections(recommendations)
+    sections += _annex(summary, composition, models, recommendations, names, answers, withheld)
     return Report(
         survey=survey.slug,
         title=survey.title,
@@ -365,6 +373,69 @@ def _comparison_section(before: Survey, after: Survey) -> Section:
     return Section(f"Comparison with {before.title}", 1, "comparison", blocks, new_page=True)
 
 
+# --- the recommendations --------------------------------------------------------------------
+
+
+def _recommendation_sections(result: RoundRecommendations) -> list[Section]:
+    read = f"as the round closed ({result.composition_date.isoformat()})"
+    if result.composition_at is None:
+        read = f"as they are now ({result.composition_date.isoformat()}; the round has not closed)"
+    intro = [
+        Paragraph(
+            "The deliverable's conclusions (section 7) applied to each country that responded: "
+            f"from its submitted answers, and from its composition {read}. A question left "
+            "blank, or not asked in this round, never makes a recommendation apply."
+        )
+    ]
+    rules = [
+        Section(
+            rule.title,
+            3,
+            f"rule-{rule.code}",
+            [
+                Paragraph(rule.text),
+                Paragraph(f"Applies to a responding country when {rule.condition}.", "note"),
+            ],
+        )
+        for rule in result.rules
+    ]
+    if not result.responding():
+        intro.append(Paragraph("No country has submitted a response to this round."))
+        return [Section("Recommendations", 1, "recommendations", intro, new_page=True), *rules]
+    return [
+        Section("Recommendations", 1, "recommendations", intro, new_page=True),
+        Section(
+            "How many countries each recommendation concerns",
+            2,
+            "recommendation-counts",
+            [TableBlock(tables.recommendation_counts_table(result))],
+        ),
+        Section(
+            "Country by country",
+            2,
+            "recommendation-matrix",
+            [TableBlock(tables.recommendations_table(result))],
+        ),
+        Section("The recommendations, in the deliverable's words", 2, "recommendation-rules"),
+        *rules,
+    ]
+
+
+def _country_recommendations(result: RoundRecommendations, code: str) -> list:
+    """A responding country's recommendations in words, each with its evidence."""
+    country = result.country(code)
+    if country is None or not country.responded:
+        return []
+    titles = {rule.code: rule.title for rule in result.rules}
+
+    def lines(applied, prefix=""):
+        return [f"{prefix}{titles[a.code]}: {'; '.join(a.evidence)}" for a in applied]
+
+    items = lines(country.recommendations) or ["No recommendation applies."]
+    items += lines(country.undetermined, prefix="Not judged, ")
+    return [Paragraph("The deliverable's recommendations that apply:"), Bullets(items)]
+
+
 # --- the annex ------------------------------------------------------------------------------
 
 
@@ -384,6 +455,7 @@ def _annex(
     summary: SurveySummary,
     composition: CompositionSummary,
     models: ConfigurationModels,
+    recommendations: RoundRecommendations,
     names: dict[str, str],
     answers: dict[str, list] | None,
     withheld: str,
@@ -391,7 +463,8 @@ def _annex(
     intro = [
         Paragraph(
             "One page per invited country: its answers to the round, the figures of its "
-            "mirror groups as the round closed, and its configuration model."
+            "mirror groups as the round closed, its configuration model and the "
+            "recommendations that apply to it."
         )
     ]
     if answers is None:
@@ -429,5 +502,6 @@ def _annex(
                 else "Configuration model: none, no mirror group recorded."
             )
         )
+        blocks += _country_recommendations(recommendations, code)
         sections.append(Section(f"{name} ({code})", 2, f"country-{code}", blocks, new_page=True))
     return sections

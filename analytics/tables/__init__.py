@@ -3,8 +3,9 @@
 `table` holds the model (a caption, columns and rows of cells) and its CSV/XLSX output;
 `cells` the cells and words the sections share; one module per section of the deliverable
 builds that section's tables from the selectors' dataclasses: `rounds` (5.1),
-`compositions` (5.2), `configurations` (6), `targets` (7), `comparison` (two rounds) and
-`countries` (one country in a round's report).
+`compositions` (5.2), `configurations` (6), `targets` (7), `recommendations` (7's
+conclusions, country by country), `comparison` (two rounds) and `countries` (one
+country in a round's report).
 Nothing here queries the database. The views use the builders through this package.
 """
 
@@ -30,6 +31,10 @@ from analytics.tables.configurations import (
     models_table,
 )
 from analytics.tables.countries import country_answers_table, country_composition_table
+from analytics.tables.recommendations import (
+    recommendation_counts_table,
+    recommendations_table,
+)
 from analytics.tables.rounds import (
     invited_table,
     rounds_table,
@@ -64,6 +69,8 @@ __all__ = [
     "models_table",
     "most_represented_table",
     "participation_table",
+    "recommendation_counts_table",
+    "recommendations_table",
     "round_targets_table",
     "rounds_table",
     "size_band_table",

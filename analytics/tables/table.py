@@ -23,6 +23,7 @@ class Cell:
     css: str = ""
     url: str = ""
     footnote: int | None = None
+    title: str = ""  # shown on hover; what it says must also be on the page (e.g. `note`)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ class _Plan(ImportPlan):
         super().__init__()
         self.experts = self.writes_of("experts")
         self.memberships = self.writes_of("memberships")
+        # Every stored expert the file names, changed or not: an import dated in the past
+        # records them as they stood then, so none may have a later version.
+        self.named_experts: list[Expert] = []
 
 
 # Planning the changes
@@ -86,6 +89,7 @@ def _plan_new_seat(plan: _Plan, person: _Person, expert, seat: _Seat) -> None:
 
 
 def _plan_known_person(plan, person, expert, existing, *, fields, replace, lookups) -> None:
+    plan.named_experts.append(expert)
     differences = _update_expert(plan, person, expert, fields=fields, lookups=lookups)
     if differences:
         plan.experts.updated.append(expert)

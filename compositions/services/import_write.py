@@ -41,10 +41,10 @@ def check_dated(plan: _Plan, *, as_of) -> None:
 
 
 def _refuse_later_versions(plan: _Plan, writer: BulkWriter) -> None:
-    experts, memberships = plan.experts, plan.memberships
-    changed = [*experts.updated, *experts.removed]
-    kept = [Expert(pk=pk) for pk in sorted(_touched(plan))]
-    writer.refuse_later_versions(Expert, [*changed, *kept])
+    """Every stored expert the file names (changed, with changed seats, or unchanged: the
+    file says they stood so then) or removes, and every seat it changes or removes."""
+    memberships = plan.memberships
+    writer.refuse_later_versions(Expert, [*plan.named_experts, *plan.experts.removed])
     writer.refuse_later_versions(Membership, [*memberships.updated, *memberships.removed])
 
 

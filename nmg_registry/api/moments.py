@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiParameter
 
 from nmg_registry.api.exceptions import InvalidParameters
-from nmg_registry.moments import DATE_HINT, BadMoment, Moment, moment_from_query, moment_from_value
+from nmg_registry.moments import DATE_HINT, BadMoment, Moment, compared_moments, moment_from_query
 
 
 def api_moment(request) -> Moment:
@@ -15,12 +15,11 @@ def api_moment(request) -> Moment:
         raise InvalidParameters(exc.errors) from None
 
 
-def api_moment_value(request, parameter: str) -> Moment:
-    """A `before`/`after` parameter (a round's slug or a date) as a moment; 400 if malformed."""
+def api_compared_moments(request) -> tuple[Moment, Moment]:
+    """`before` and `after` (each a round's slug or a date) as moments, `before` not the
+    later; 400 if malformed."""
     try:
-        return moment_from_value(
-            request.query_params.get(parameter, ""), user=request.user, parameter=parameter
-        )
+        return compared_moments(request.query_params, user=request.user)
     except BadMoment as exc:
         raise InvalidParameters(exc.errors) from None
 

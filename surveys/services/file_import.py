@@ -78,17 +78,27 @@ def import_survey(
     return summary
 
 
-def submission_time(survey: Survey, submitted_on: datetime.date | None) -> datetime.datetime:
+def submission_time(survey: Survey, submitted_on: datetime.date | None) -> datetime.datetime | None:
     """When the responses a file submits count as submitted: the start of `submitted_on`
     (in the registry's time zone); by default the closing date of a closed round, whose
-    answers were given then, else now. A date still to come is refused (ImportFailed)."""
+    answers were given then; None (the import's own time) for a round without that date.
+    A date still to come, or before the round opened, is refused (ImportFailed)."""
     if submitted_on is None:
         if not (survey.is_closed and survey.closes_on):
-            return timezone.now()
+            return None
         submitted_on = survey.closes_on
     elif submitted_on > timezone.localdate():
         raise ImportFailed(
             [RowError(f"the submission date {submitted_on.isoformat()} is still to come")]
+        )
+    elif survey.opens_on and submitted_on < survey.opens_on:
+        raise ImportFailed(
+            [
+                RowError(
+                    f"the submission date {submitted_on.isoformat()} is before the round "
+                    f"opened on {survey.opens_on.isoformat()}"
+                )
+            ]
         )
     return timezone.make_aware(datetime.datetime.combine(submitted_on, datetime.time.min))
 

@@ -32,6 +32,11 @@ def _shown(value: AnswerValue) -> str:
     return '"' + Truncator(" ".join(value.split())).chars(60) + '"'
 
 
+def _day(at) -> str:
+    """A submission's date as the preview shows it (the registry's time zone)."""
+    return timezone.localdate(at).isoformat() if at else "no date"
+
+
 # What an import's submission writes on a response it updates.
 SUBMISSION_FIELDS = [
     "status",
@@ -64,7 +69,10 @@ class ResponsesPlan(ImportPlan):
         self.reason = reason
         self.filename = filename
         self.now = timezone.now()
-        # The responses of a round held in the past are dated then, not on the import's day.
+        # The responses of a round held in the past are dated then, not on the import's day;
+        # a dated import also re-dates the responses it leaves unchanged (an earlier import
+        # may have dated them on its own day).
+        self.dated = submitted_at is not None
         self.submitted_at = submitted_at or self.now
         self.responses = self.writes_of("responses")
         self.answers = self.writes_of("answers")
@@ -89,6 +97,11 @@ class ResponsesPlan(ImportPlan):
             self._submit(response, new=False)
             how = "draft → submitted" if was_draft else "submitted again"
             self._change("update", "response", f"{row.country.code}: {how}", row)
+        elif self.dated and response.submitted_at != self.submitted_at:
+            was = _day(response.submitted_at)
+            self._submit(response, new=False)
+            about = f"{row.country.code}: submitted on {was} → {_day(self.submitted_at)}"
+            self._change("update", "response", about, row)
         else:
             self.responses.unchanged += 1
         for action, description in answer_changes:

@@ -129,17 +129,13 @@ def test_pdf_gives_the_figures_of_the_summary_and_compositions_json(viewer, demo
     # 5.2: each country's experts and seats in the size table, and in the working group
     # matrix a tick per group covered and one more for all of them.
     assert len(countries) == 12
+    lines = "\n".join(pages).splitlines()
+    matrix = lines[lines.index("Working groups with at least one expert, per country") :]
     for country in countries:
         code = country["country"]
         label = re.escape(f"{names[code]} ({code})")
         assert re.search(rf"{label} {country['experts']} {country['memberships']} \d", text), code
-        matrix_row = next(
-            line
-            for page in pages
-            if "Working groups with at least one expert" in page
-            for line in page.splitlines()
-            if line.startswith(f"{names[code]} ({code})")
-        )
+        matrix_row = next(line for line in matrix if line.startswith(f"{names[code]} ({code})"))
         ticks = len(country["working_groups"]) + country["covers_all_working_groups"]
         assert matrix_row.count("\N{CHECK MARK}") == ticks, code
     # The annex: the answers, to a signed-in reader.
@@ -189,6 +185,7 @@ def test_word_lists_the_sections_in_heading_styles_in_the_deliverables_order(vie
         "Composition of the mirror groups",
         "Configuration models",
         "Roadmap targets",
+        "Recommendations",
         "Annex: the countries",
     ]
     second = [text for style, text in headings if style == "Heading 2"]
@@ -292,6 +289,39 @@ def test_report_compares_the_round_with_the_previous_one(viewer):
     participation = table_headed(document, "Country", "Earlier round", "Later round")
     assert len(participation) == 4
     assert not any(p.text.startswith("Comparison") for p in first.paragraphs)
+
+
+def test_word_recommendations_matrix_and_annex_give_the_recommendations_json(viewer, demo):
+    document = word(viewer.get(DOCX_URL))
+    response = viewer.get(f"/api/v1/surveys/{DEMO_ROUND}/recommendations/")
+    assert response.status_code == 200
+    result = response.json()
+
+    titles = {rule["code"]: rule["title"] for rule in result["rules"]}
+    matrix = table_headed(document, "Country", "Responded", *titles.values())
+    assert len(matrix) == len(result["countries"]) + 1
+    for row, country in zip(matrix[1:], result["countries"], strict=True):
+        assert row[0].endswith(f"({country['country']})")
+        assert row[1] == ("Yes" if country["responded"] else "No")
+        applied = {item["code"]: item["evidence"] for item in country["recommendations"]}
+        for code, cell in zip(titles, row[2:], strict=True):
+            if code in applied:
+                assert cell == "\N{CHECK MARK}\n" + "; ".join(applied[code]), (country, code)
+            else:
+                assert not cell.startswith("\N{CHECK MARK}"), (country, code)
+    counts = table_headed(document, "Recommendation", "Countries")
+    responding = sum(c["responded"] for c in result["countries"])
+    for code, title in titles.items():
+        applied_to = sum(
+            code in {item["code"] for item in c["recommendations"]} for c in result["countries"]
+        )
+        row = next(r for r in counts if r[0] == title)
+        assert row[1].startswith(f"{applied_to} of {responding} countries"), code
+    # Belgium's page of the annex: each recommendation that applies, with its evidence.
+    belgium = next(c for c in result["countries"] if c["country"] == "BE")
+    bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
+    for item in belgium["recommendations"]:
+        assert f"{titles[item['code']]}: {'; '.join(item['evidence'])}" in bullets
 
 
 # --- who may download it --------------------------------------------------------------------
@@ -416,10 +446,10 @@ def test_command_refuses_an_output_it_cannot_write(demo, tmp_path):
 
 # The session and the user (2), the round (1), its summary (4), the compositions as of its
 # close (4), the configuration models (1), the targets (3), the previous round (1), the
-# annex's country names (1), the policy on the reader (their permissions directly and
-# through groups, the countries they represent: 3) and the answers (1), the demo-data
-# notice (1), the comparison (3).
-REPORT_QUERIES = 25
+# recommendations (5), the annex's country names (1), the policy on the reader (their
+# permissions directly and through groups, the countries they represent: 3) and the
+# answers (1), the demo-data notice (1), the comparison (3).
+REPORT_QUERIES = 30
 
 
 # Both formats read the same contents; the PDF, slower to print, once, at the larger size.

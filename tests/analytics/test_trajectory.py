@@ -11,6 +11,7 @@ from django.utils.html import escape
 from nmg_registry.models import MirrorGroup
 from surveys.models import Survey
 from tests import factories
+from tests.analytics.test_recommendations import RECOMMENDATION_QUERIES
 from tests.conftest import (
     DRAFT_ROUND_TEXT,
     DRAFT_ROUND_TITLE,
@@ -202,7 +203,7 @@ def test_the_trajectory_costs_fixed_queries(client, registry, rounds, django_ass
         submitted(survey, "ES", "planning", f"Notes {i}")
     client.force_login(registry.cast.viewer)
     # session, user, country, the user's permissions and own countries (rights to edit),
-    # groups, demo-data notice; the trajectory's
-    with django_assert_num_queries(8 + TRAJECTORY_QUERIES):
+    # groups, demo-data notice; the trajectory's, and the recommendations' section
+    with django_assert_num_queries(8 + TRAJECTORY_QUERIES + RECOMMENDATION_QUERIES):
         page = client.get("/countries/ES/").content.decode()
     assert page.count("<td>Planning</td>") == rounds

@@ -650,6 +650,8 @@ QUERIES = {
     "/assessment/rounds/": 6,
     # the round (1), its summary (4), the rounds for the picker (1)
     f"/assessment/rounds/{SURVEY}/": 9,
+    # the round (1), the recommendations (5)
+    f"/assessment/rounds/{SURVEY}/recommendations/": 9,
     # the composition summary with the types' labels and active working groups (4), the
     # rounds for the picker (1)
     "/assessment/composition/": 8,

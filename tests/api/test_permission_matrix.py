@@ -41,6 +41,7 @@ EXPECTED = {
     "analytics-api:survey-summary": AGGREGATE,
     "analytics-api:survey-latest-summary": AGGREGATE,  # the closed 2020 round
     "analytics-api:survey-compare": AGGREGATE,
+    "analytics-api:survey-recommendations": AGGREGATE,
     "analytics-api:composition-summary": AGGREGATE,
     # counts for every aggregate reader; names of who joined only for the country's keepers
     "analytics-api:composition-compare": AGGREGATE,
@@ -191,6 +192,7 @@ def test_every_address_that_takes_a_round_is_a_draft_door():
     assert {name for name, _, _ in (p.values for p in DRAFT_DOORS)} == {
         "analytics-api:survey-summary",
         "analytics-api:survey-compare",
+        "analytics-api:survey-recommendations",
         "surveys-api:survey-detail",
         "surveys-api:response-list",
         "surveys-api:response-detail",

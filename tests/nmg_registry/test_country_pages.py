@@ -9,6 +9,7 @@ from django.utils import timezone
 from nmg_registry.models import Country, MirrorGroup
 from surveys.models import Response, Survey
 from tests import factories
+from tests.analytics.test_recommendations import RECOMMENDATION_QUERIES
 from tests.analytics.test_trajectory import TRAJECTORY_QUERIES
 
 pytestmark = pytest.mark.django_db
@@ -202,14 +203,16 @@ def test_a_profile_answers_in_fixed_queries(client, cast, groups, django_assert_
         factories.make_representative(f"rep_es_{i}", "ES")
     client.force_login(cast.viewer)
     # session, user, country, the user's permissions and own countries (rights to edit),
-    # groups, demo-data notice; and the sections the apps add (the trajectory's, pinned in
-    # tests/analytics/test_trajectory.py)
-    with django_assert_num_queries(8 + TRAJECTORY_QUERIES):
+    # groups, demo-data notice; and the sections the apps add (the trajectory's and the
+    # recommendations', pinned in tests/analytics/test_trajectory.py and
+    # test_recommendations.py)
+    sections = TRAJECTORY_QUERIES + RECOMMENDATION_QUERIES
+    with django_assert_num_queries(8 + sections):
         assert client.get("/countries/ES/").status_code == 200
 
     client.force_login(cast.rep_es)
     # ... and the representatives
-    with django_assert_num_queries(9 + TRAJECTORY_QUERIES):
+    with django_assert_num_queries(9 + sections):
         response = client.get("/countries/ES/")
     assert response.status_code == 200
     page = response.content.decode()

@@ -41,7 +41,7 @@ class Command(ImportCommand):
         )
 
     def handle(self, *args, file, dry_run, replace, as_of=None, **options):
-        if as_of:
+        if as_of is not None:  # given, even blank: a blank date is a mistake, not no date
             try:
                 as_of = parse_as_of(as_of, "--as-of").isoformat()
             except BadMoment as exc:
