@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from analytics.report.contents import Report
 
 TEMPLATE = "analytics/report/report.html"
-# The site's styles first, then the paper's: the report looks like the pages it comes from.
-STYLESHEETS = ("nmg_registry/registry.css", "analytics/dashboards.css", "analytics/report.css")
+# The assessment pages' styles, then the paper's: the tables look as on the pages.
+STYLESHEETS = ("analytics/dashboards.css", "analytics/report.css")
 
 
 def render_pdf(report: Report) -> bytes:
