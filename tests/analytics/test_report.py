@@ -21,7 +21,7 @@ from nmg_registry.models import Country
 from surveys.models import Survey
 from tests import factories
 from tests.analytics.test_views import populate
-from tests.assessment import DEMO_ROUND, load_demo
+from tests.assessment import DEMO_ROUND
 
 pytestmark = pytest.mark.django_db
 
@@ -31,18 +31,6 @@ DOCX_URL = f"/assessment/rounds/{DEMO_ROUND}/report.docx"
 QUESTIONS = ["scientific_coordinator", "nmg_stage", "funding", "member_activity"]
 # An answer of the demo data only a signed-in reader may see in the annex.
 BELGIUM_ANSWER = "Demo WG1 representative (Belgium)"
-
-
-@pytest.fixture
-def demo(settings):
-    load_demo(settings)
-    return Survey.objects.get(slug=DEMO_ROUND)
-
-
-@pytest.fixture
-def viewer(client, cast):
-    client.force_login(cast.viewer)
-    return client
 
 
 def pdf_pages(response) -> list[str]:
