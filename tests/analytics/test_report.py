@@ -22,6 +22,7 @@ from surveys.models import Survey
 from tests import factories
 from tests.analytics.test_views import populate
 from tests.assessment import DEMO_ROUND
+from tests.conftest import DRAFTS, OPEN_ROUND, PERSONAL, SUBMITTED_TEXT
 
 pytestmark = pytest.mark.django_db
 
@@ -313,6 +314,18 @@ def test_word_recommendations_matrix_and_annex_give_the_recommendations_json(vie
 
 
 # --- who may download it --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user", ["viewer", "rep_es", "staff"])
+def test_report_gives_submitted_answers_never_drafts_or_personal_data(client, registry, user):
+    client.force_login(getattr(registry.cast, user))
+
+    document = word(client.get(f"/assessment/rounds/{OPEN_ROUND}/report.docx"))
+
+    text = cells_text(document) + "\n".join(p.text for p in document.paragraphs)
+    assert SUBMITTED_TEXT in text
+    for secret in [*DRAFTS.values(), *(item for items in PERSONAL.values() for item in items)]:
+        assert secret not in text, secret
 
 
 @pytest.mark.parametrize("url", [PDF_URL, DOCX_URL])
