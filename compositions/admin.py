@@ -1,11 +1,19 @@
 """Admin of experts and their seats: personal data, limited to the user's countries."""
 
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from compositions.models import Expert, Membership
+from compositions.services import erasure
 from compositions.services.experts import (
     EXPERT_FORM_FIELDS,
     SeatInput,
@@ -13,7 +21,7 @@ from compositions.services.experts import (
     remove_expert,
     update_expert,
 )
-from nmg_registry import permissions
+from nmg_registry import permissions, personal_data
 from nmg_registry.admin_base import OwnCountries, PolicyHistoryAdmin, PolicyInline
 from nmg_registry.admin_imports import SpreadsheetImportAdminMixin, SpreadsheetUploadForm
 from nmg_registry.admin_writes import ServiceWritesAdmin
@@ -117,6 +125,7 @@ class ExpertAdmin(
     list_select_related = ("country", "stakeholder_type")
     ordering = ("country__code", "name")
     inlines = (MembershipInline,)
+    actions = ["erase_personal_data", "export_personal_data"]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()
@@ -166,6 +175,54 @@ class ExpertAdmin(
     @admin.display(description="memberships", ordering="membership_count")
     def membership_count(self, expert):
         return expert.membership_count
+
+    def has_personal_data_permission(self, request):
+        """The GDPR actions are WP6 staff's: a representative with admin access never sees them."""
+        return permissions.can_erase_personal_data(request.user)
+
+    @admin.action(description="Erase personal data…", permissions=["personal_data"])
+    def erase_personal_data(self, request, queryset):
+        """A confirmation page listing what will be erased; erased once confirmed."""
+        experts = list(queryset.select_related("country"))
+        if request.POST.get("confirmed") != "yes":
+            plans = [
+                (expert, erasure.plan_erasure(erasure.candidate_of(expert))) for expert in experts
+            ]
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Erase personal data",
+                "opts": self.opts,
+                "plans": plans,
+                "marker": personal_data.MARKER,
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/compositions/expert/erase_personal_data.html", context
+            )
+        erased = [erasure.erase_expert(erasure.candidate_of(e), user=request.user) for e in experts]
+        self.message_user(
+            request,
+            f"Erased {len(erased)} expert(s): {sum(e.records for e in erased)} record(s) "
+            f"removed, {sum(e.versions for e in erased)} historical version(s) scrubbed.",
+            messages.SUCCESS,
+        )
+        return None
+
+    @admin.action(description="Export personal data (JSON)", permissions=["personal_data"])
+    def export_personal_data(self, request, queryset):
+        """Everything the registry holds about the selected experts, as one JSON document."""
+        queries = [
+            personal_data.PersonQuery(email=expert.email, name=expert.name, country=expert.country)
+            for expert in queryset.select_related("country")
+        ]
+        document = personal_data.export_document(queries)
+        response = HttpResponse(
+            json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="personal-data-{stamp}.json"'
+        return response
 
 
 @admin.register(Membership)

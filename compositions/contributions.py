@@ -1,10 +1,11 @@
 """What compositions adds to the core's registries of contributions: experts and their
 seats in a country's history, and how experts are named there; the composition file's
-import kind."""
+import kind; experts as people whose data may be erased or exported on request."""
 
 from compositions.models import Expert, Membership
+from compositions.services import erasure
 from compositions.services.file_import import import_upload
-from nmg_registry import history, imports
+from nmg_registry import history, imports, personal_data
 from nmg_registry.models import MirrorGroup, PendingImport, WorkingGroup
 
 
@@ -23,6 +24,16 @@ def register() -> None:
         history.HistorySource(Membership, _seats, _seat_label, frozenset({"expert"}))
     )
     history.register_names(history.RecordNames(Expert, _experts, "a removed expert"))
+    personal_data.register_people(
+        personal_data.PeopleSource(
+            kind=erasure.KIND,
+            model=Expert,
+            find=erasure.find_experts,
+            plan=erasure.plan_erasure,
+            erase=erasure.erase_expert,
+            export=erasure.export_expert_data,
+        )
+    )
 
 
 def _seats(country, user):

@@ -14,6 +14,7 @@ from nmg_registry.models import (
     related_if_set,
 )
 from nmg_registry.validators import validate_email_address
+from nmg_registry.version_validity import VersionValidity
 
 
 class Gender(models.TextChoices):
@@ -47,7 +48,14 @@ class Expert(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # Read at a moment (`?as_of=`): its versions know how long they held.
+    history = HistoricalRecords(bases=[VersionValidity])
+
+    # Personal data (nmg_registry.personal_data): the fields that identify the person, erased
+    # from every historical version; of them, those that name the person, looked for in free
+    # text and uploads. Country, gender, stakeholder type and seats stay for the figures.
+    identifying_fields = ("name", "email", "institution", "position", "region")
+    naming_fields = ("name", "email")
 
     class Meta:
         ordering = ["country__code", "name", "pk"]
@@ -114,7 +122,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=12, choices=Role.choices, default=Role.EXPERT)
 
-    history = HistoricalRecords()
+    # Read at a moment (`?as_of=`): its versions know how long they held.
+    history = HistoricalRecords(bases=[VersionValidity])
 
     class Meta:
         ordering = ["expert__country__code", "working_group__number", "expert__name", "pk"]

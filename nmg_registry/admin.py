@@ -13,6 +13,7 @@ from nmg_registry.admin_base import (
     PolicyHistoryAdmin,
     PolicyInline,
     PolicyModelAdmin,
+    WrittenElsewhereAdmin,
     guard_query_strings,
 )
 from nmg_registry.admin_writes import ServiceWritesAdmin
@@ -20,6 +21,7 @@ from nmg_registry.concurrency import version_of
 from nmg_registry.models import (
     ApiToken,
     Country,
+    ErasureLog,
     MirrorGroup,
     Representative,
     StakeholderType,
@@ -218,7 +220,7 @@ class ApiTokenStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(PolicyModelAdmin):
+class ApiTokenAdmin(WrittenElsewhereAdmin):
     """Staff see every user's tokens, never a key or its hash, and revoke them. Users create
     their own on their page or by command: a key is shown once, to whoever created it."""
 
@@ -229,17 +231,8 @@ class ApiTokenAdmin(PolicyModelAdmin):
     ordering = ("-created_at", "-id")
     fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
     readonly_fields = fields
+    # Revoking keeps the record of when a token stopped working; deleting would not.
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # Revoking keeps the record of when a token stopped working; deleting would not.
-        return False
 
     def has_revoke_permission(self, request):
         return permissions.can_manage_registry(request.user)
@@ -251,6 +244,20 @@ class ApiTokenAdmin(PolicyModelAdmin):
             self.message_user(request, f"Revoked {revoked} API token(s).", messages.SUCCESS)
         else:
             self.message_user(request, "The selected tokens were revoked before.", messages.WARNING)
+
+
+@admin.register(ErasureLog)
+class ErasureLogAdmin(WrittenElsewhereAdmin):
+    """Who erased personal data, when, of which country and how many records: read by WP6
+    staff, written only by the erasures themselves. Never what was erased."""
+
+    list_display = ("erased_at", "kind", "country", "erased_by", "records", "versions")
+    list_filter = ("kind", "country")
+    list_select_related = ("country", "erased_by")
+    ordering = ("-erased_at", "-id")
+    fields = list_display
+    readonly_fields = fields
+    date_hierarchy = "erased_at"
 
 
 # Accounts, groups and sign-in records: their admins come with Django and django-axes,

@@ -360,6 +360,20 @@ class PolicyHistoryAdmin(PolicyModelAdmin, SimpleHistoryAdmin):
         )
 
 
+class WrittenElsewhereAdmin(PolicyModelAdmin):
+    """Records the registry writes itself (API tokens, the erasure log): staff read them
+    here, and nobody adds, changes or deletes one through the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PolicyInline(PolicyChoicesMixin):
     """Mixed into an inline: its rows belong to the parent record, whose admin decides."""
 

@@ -1,7 +1,10 @@
 """What the core's own models add to the registries of contributions: the country's record,
-mirror groups and representatives in its history, and how reference data is named there."""
+mirror groups and representatives in its history, and how reference data is named there;
+the free text of its records where a person may be named."""
 
-from nmg_registry import history
+from django.contrib.admin.models import LogEntry
+
+from nmg_registry import history, personal_data
 from nmg_registry.models import Country, MirrorGroup, Representative, StakeholderType, WorkingGroup
 
 
@@ -27,6 +30,11 @@ def register() -> None:
         history.RecordNames(MirrorGroup, _mirror_groups, "a removed mirror group"),
     ):
         history.register_names(names)
+    # Free text where a person may be named: the admin's log, a country's notes, a group's
+    # description.
+    personal_data.register_mentions(LogEntry, ("object_repr", "change_message"))
+    personal_data.register_mentions(Country, ("notes",))
+    personal_data.register_mentions(MirrorGroup, ("description",))
 
 
 def _name(row, names) -> str:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from nmg_registry.validators import validate_web_address
+from nmg_registry.version_validity import VersionValidity
 
 
 def normalise_country_code(code: str) -> str:
@@ -231,7 +232,8 @@ class MirrorGroup(models.Model):
     established_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # Read at a moment (a seat's working group then): its versions know how long they held.
+    history = HistoricalRecords(bases=[VersionValidity])
 
     class Meta:
         ordering = ["country__code", "kind", "working_group__number", "name"]
@@ -343,6 +345,48 @@ class PendingImport(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.filename} by {self.user}"
+
+
+class ErasureKind(models.TextChoices):
+    EXPERT = "expert", "Expert (on request)"
+    USER = "user", "User account (on request)"
+    PURGE = "purge", "History of removed records (retention)"
+
+
+class ErasureLog(models.Model):
+    """A line of the erasure log: who erased personal data, when, of which country, and how
+    many records and historical versions it touched. Never what was erased."""
+
+    Kind = ErasureKind
+
+    erased_at = models.DateTimeField(auto_now_add=True)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Blank for the command line.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    country = models.ForeignKey(
+        Country, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    records = models.PositiveIntegerField(help_text="Current records removed or anonymised.")
+    versions = models.PositiveIntegerField(help_text="Historical versions scrubbed.")
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[c.value for c in ErasureKind]),
+                name="erasure_log_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        where = f" in {self.country.code}" if self.country_id else ""
+        return f"{self.get_kind_display()}{where}, {self.erased_at:%Y-%m-%d %H:%M}"
 
 
 class ApiTokenQuerySet(models.QuerySet):

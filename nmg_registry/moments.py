@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from nmg_registry import version_validity
 from nmg_registry.errors import refusal
 
 AS_OF = "as_of"
@@ -221,10 +222,13 @@ def versions_as_of(model, at: datetime.datetime) -> QuerySet:
 
 def latest_versions(model, at: datetime.datetime) -> QuerySet:
     """For each record of `model` its latest version at or before `at`, its removal ("-")
-    included: the record as it was last seen then."""
+    included: the record as it was last seen then. A version holds from its date until the
+    next version's (`history_valid_until`, kept by the database: `version_validity`)."""
     history = model.history.model
-    later = history.objects.filter(id=OuterRef("id"), history_date__lte=at).filter(
-        Q(history_date__gt=OuterRef("history_date"))
-        | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
-    )
-    return history.objects.filter(history_date__lte=at).filter(~Exists(later))
+    if not any(f.name == version_validity.FIELD for f in history._meta.fields):
+        raise ImproperlyConfigured(
+            f"{model.__name__} is read at a moment: declare its history with "
+            "HistoricalRecords(bases=[VersionValidity]) (nmg_registry.version_validity)"
+        )
+    still_valid = Q(history_valid_until__isnull=True) | Q(history_valid_until__gt=at)
+    return history.objects.filter(still_valid, history_date__lte=at)

@@ -13,8 +13,43 @@ The roles:
   then limits a representative to their own countries.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db.models import Exists, Q, QuerySet
+
+
+@dataclass(frozen=True)
+class PolicyLine:
+    """A line of the table of who may do what: a kind of record, and what each role may do."""
+
+    records: str
+    anonymous: str
+    viewer: str
+    representative: str
+    staff: str
+
+
+# The roles of the table, as its columns name them (attribute of PolicyLine, heading).
+ROLES = (
+    ("anonymous", "anonymous"),
+    ("viewer", "viewer"),
+    ("representative", "representative of X"),
+    ("staff", "staff"),
+)
+# DESIGN section 7 in words, as the README and the privacy notice show it; the functions below
+# decide it (tests/nmg_registry/test_privacy.py holds the two together).
+POLICY_TABLE = (
+    PolicyLine("aggregates, dashboards", "only if NMG_PUBLIC_AGGREGATES", "read", "read", "read"),
+    PolicyLine("country profiles (non-personal)", "no", "read", "read", "read"),
+    PolicyLine(
+        "experts of X (personal data)", "no", "no", "read, edit, import", "read, edit, import"
+    ),
+    PolicyLine("X's response to an open round", "no", "no", "draft, submit", "all"),
+    PolicyLine("submitted responses of any country", "only if public", "read", "read", "read"),
+    PolicyLine("other countries' experts and draft responses", "no", "no", "no", "read"),
+    PolicyLine("rounds, reference data", "no", "no", "no", "yes"),
+)
 
 # Declared in Country's Meta.permissions; granted through the "WP6 staff" group.
 MANAGE_REGISTRY = "nmg_registry.manage_registry"
@@ -222,6 +257,15 @@ def records_of_own_countries(user, queryset: QuerySet, country_path: str) -> Que
     if is_registry_staff(user):
         return queryset
     return queryset.filter(**{f"{country_path}__in": represented_country_ids(user)})
+
+
+# Personal data on request (GDPR)
+
+
+def can_erase_personal_data(user) -> bool:
+    """Erase a person from the registry and its history, or export what it holds about them:
+    WP6 staff only, never a representative, even one with admin access."""
+    return is_registry_staff(user)
 
 
 # API tokens

@@ -6,19 +6,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.contrib.auth import get_user_model
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from nmg_registry import permissions
+from nmg_registry import permissions, personal_data
 from nmg_registry.concurrency import changed_meanwhile, lock_unchanged
 from nmg_registry.models import (
     ApiToken,
     Country,
+    ErasureLog,
     MirrorGroup,
+    PendingImport,
     Representative,
     WorkingGroup,
 )
@@ -342,3 +347,148 @@ def _seats_changed(now: int, shown: int | None) -> str:
     if shown is not None:
         text += f"; this page showed {shown or 'none'} when you opened it"
     return text + ". Nothing was removed: check the page and confirm again."
+
+
+# User accounts erased on request (GDPR)
+
+
+def plan_user_erasure(account) -> personal_data.ErasurePlan:
+    """What anonymising `account` would change, for a dry run."""
+    tokens = ApiToken.objects.live().filter(user=account).count()
+    representations = Representative.objects.filter(user=account).count()
+    sessions = len(_sessions_of(account))
+    uploads = PendingImport.objects.filter(user=account).count()
+    lines = (
+        f"account {account.get_username()}: name, e-mail and user name replaced "
+        f"(by {personal_data.erased_username(account)}), password made unusable, "
+        "account deactivated",
+        f"{tokens} API token(s) revoked, {sessions} session(s) ended",
+        f"{representations} representation(s) of a country ended",
+        f"{uploads} upload(s) waiting for confirmation deleted",
+        f"{_changes_by(account)} historical version(s) changed by the account then name "
+        f"{personal_data.ERASED_USER}",
+    )
+    return personal_data.ErasurePlan(
+        kind=ErasureLog.Kind.USER,
+        country=None,
+        records=1 + representations,
+        versions=_changes_by(account),
+        uploads=uploads,
+        lines=lines,
+    )
+
+
+@transaction.atomic
+def erase_user_account(*, by, account) -> personal_data.ErasurePlan:
+    """Anonymise a user account: name, e-mail and user name replaced, password unusable,
+    account inactive, API tokens revoked, sessions ended, representations ended (kept in the
+    history), its uploads and sign-in records deleted; the history then names "an erased
+    user" wherever it names who changed something. `by` None is the command line."""
+    if by is not None and not permissions.can_erase_personal_data(by):
+        raise PermissionDenied("Only WP6 staff may erase personal data.")
+    account = get_user_model()._default_manager.select_for_update().get(pk=account.pk)
+    username = account.get_username()
+    texts = personal_data.naming_texts([account.get_full_name(), account.email])
+    representations = list(Representative.objects.filter(user=account))
+    representative_ids = [r.pk for r in representations]
+    for representation in representations:
+        representation._history_user = by if permissions.is_signed_in(by) else None
+        representation.delete()
+    ApiToken.objects.live().filter(user=account).update(revoked_at=timezone.now())
+    for session in _sessions_of(account):
+        session.delete()
+    uploads = PendingImport.objects.filter(user=account).delete()[0]
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username=username).delete()
+    account.username = personal_data.erased_username(account)
+    account.first_name = account.last_name = account.email = ""
+    account.set_unusable_password()
+    account.is_active = account.is_staff = account.is_superuser = False
+    account.save()
+    account.groups.clear()
+    account.user_permissions.clear()
+    permissions.forget_represented_countries(account)
+    # The admin's log names the account and its representations by their user name.
+    personal_data.scrub_admin_log(get_user_model(), [account.pk], [username, *texts])
+    personal_data.scrub_admin_log(Representative, representative_ids, [username, *texts])
+    mentions = personal_data.scrub_mentions(texts)
+    versions = _changes_by(account)
+    personal_data.log_erasure(
+        by=by,
+        kind=ErasureLog.Kind.USER,
+        country=None,
+        records=1 + len(representations),
+        versions=versions,
+    )
+    return personal_data.ErasurePlan(
+        kind=ErasureLog.Kind.USER,
+        country=None,
+        records=1 + len(representations),
+        versions=versions,
+        uploads=uploads,
+        mentions=mentions,
+    )
+
+
+def _sessions_of(account) -> list[Session]:
+    """The stored sessions signed in as the account (each session's data is decoded)."""
+    return [
+        session
+        for session in Session.objects.all()
+        if session.get_decoded().get(SESSION_KEY) == str(account.pk)
+    ]
+
+
+def _changes_by(account) -> int:
+    """How many historical versions, in every history table, the account made."""
+    tables = [
+        model
+        for model in apps.get_models()
+        if any(field.name == "history_user" for field in model._meta.concrete_fields)
+    ]
+    return sum(model.objects.filter(history_user_id=account.pk).count() for model in tables)
+
+
+# Retention of the history
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What purge_history scrubbed (or would) of one kind of people's records."""
+
+    model_label: str
+    records: int
+    versions: int
+
+
+@transaction.atomic
+def purge_history(*, older_than_days: int, dry_run: bool = False) -> list[Purged]:
+    """Scrub the identifying fields of every historical version of the people's records
+    (experts) removed more than `older_than_days` ago, as an erasure does, and of the
+    admin's log about them; one erasure-log line per country. `dry_run` counts only."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    purged = []
+    for source in personal_data.people_sources():
+        model = source.model
+        removed = personal_data.deleted_before(model, cutoff)
+        ids = personal_data.unscrubbed_ids(model, removed)
+        versions = personal_data.unscrubbed_versions(model, ids)
+        purged.append(Purged(str(model._meta.verbose_name_plural), len(ids), versions))
+        if dry_run or not ids:
+            continue
+        by_country = {}
+        for pk in ids:
+            by_country.setdefault(removed[pk], []).append(pk)
+        countries = Country.objects.in_bulk(list(by_country))
+        for country_id, country_ids in sorted(by_country.items()):
+            texts = personal_data.naming_texts_of(model, country_ids)
+            scrubbed = personal_data.scrub_versions(model, country_ids)
+            personal_data.scrub_admin_log(model, country_ids, texts)
+            personal_data.log_erasure(
+                by=None,
+                kind=ErasureLog.Kind.PURGE,
+                country=countries.get(country_id),
+                records=len(country_ids),
+                versions=scrubbed,
+            )
+    return purged

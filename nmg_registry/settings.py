@@ -387,5 +387,8 @@ SPECTACULAR_SETTINGS = {
 # Registry behaviour.
 # Open the aggregates (dashboards, summary JSON, submitted responses) to anonymous readers.
 NMG_PUBLIC_AGGREGATES = env_bool("NMG_PUBLIC_AGGREGATES", False)
+# Who answers for the personal data the registry holds (the controller) and how to reach
+# them, as the privacy notice (/privacy/) names them, e.g. "WP6, ELIXIR Hub, privacy@example.org".
+NMG_PRIVACY_CONTACT = env_str("NMG_PRIVACY_CONTACT")
 # The largest spreadsheet an upload may be, in megabytes.
 NMG_MAX_UPLOAD_MB = env_int("NMG_MAX_UPLOAD_MB", 50)

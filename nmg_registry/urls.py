@@ -17,6 +17,7 @@ api_docs = csp_update(API_DOCS_POLICY)(SpectacularSwaggerSplitView.as_view(url_n
 urlpatterns = [
     path("", analytics_views.dashboard, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
     path(
         "accounts/login/",
         views.SignInView.as_view(),

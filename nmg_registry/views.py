@@ -16,7 +16,7 @@ from django.template.defaultfilters import pluralize
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from nmg_registry import history, permissions, selectors, services
+from nmg_registry import history, permissions, personal_data, selectors, services
 from nmg_registry.concurrency import EditConflict
 from nmg_registry.errors import RETRY_AFTER_SECONDS
 from nmg_registry.filters import CountryFilterSet
@@ -58,6 +58,28 @@ class PasswordResetView(auth_views.PasswordResetView):
         if may_send_password_reset(self.request, email, accounts=accounts):
             return super().form_valid(form)
         return HttpResponseRedirect(self.get_success_url())
+
+
+@require_GET
+def privacy(request):
+    """The privacy notice, for anyone: what the registry holds and why, who may see what (the
+    permission table itself), how long it is kept, and whom to ask."""
+    return render(
+        request,
+        "nmg_registry/privacy.html",
+        {
+            "held": personal_data.held_data(),
+            "roles": [heading for _, heading in permissions.ROLES],
+            "policy": [
+                (line.records, [getattr(line, role) for role, _ in permissions.ROLES])
+                for line in permissions.POLICY_TABLE
+            ],
+            "public_aggregates": settings.NMG_PUBLIC_AGGREGATES,
+            "contact": settings.NMG_PRIVACY_CONTACT,
+            "marker": personal_data.MARKER,
+            "erased_user": personal_data.ERASED_USER,
+        },
+    )
 
 
 @never_cache

@@ -11,6 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 
+from nmg_registry.personal_data import ERASED_USER, is_erased_user
+
 # Who a change without a user came from: a history row's cell, a sentence's subject.
 NO_USER = "import or command"
 NO_USER_IN_SENTENCE = "an import or a command"
@@ -28,7 +30,10 @@ class FieldChange:
 
 
 def person(user) -> str:
-    """A user as the registry names them: full name, else user name."""
+    """A user as the registry names them: full name, else user name; an account erased on
+    request (`erase_personal_data --user`) as "an erased user"."""
+    if is_erased_user(user):
+        return ERASED_USER
     return user.get_full_name() or user.get_username()
 
 

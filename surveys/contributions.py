@@ -1,9 +1,10 @@
 """What surveys adds to the core's registries of contributions: a country's responses and
 their answers in its history (those of a draft round for staff alone), and how rounds,
 questions, options and responses are named there; on "My countries", where each country
-stands in the open rounds; the responses file's import kind."""
+stands in the open rounds; the responses file's import kind; the text answers where a
+person may be named."""
 
-from nmg_registry import history, imports, moments, permissions, selectors
+from nmg_registry import history, imports, moments, permissions, personal_data, selectors
 from nmg_registry.models import PendingImport
 from surveys.models import Answer, Question, QuestionOption, Response, Survey
 from surveys.round_moments import round_moment
@@ -31,6 +32,8 @@ def register() -> None:
         history.register_names(names)
     selectors.add_to_kept_countries("rounds", open_rounds_of)
     moments.register_round_moment(round_moment)
+    # A text answer may name a person (the WG1 representative, a plan's contact).
+    personal_data.register_mentions(Answer, ("text",))
 
 
 def _readable_rounds(user):

@@ -10,15 +10,17 @@ from surveys.selectors import visible_round
 
 
 def round_closed_at(*, survey: Survey) -> datetime.datetime:
-    """The end of a closed round's closing date, or, without one or while that day has not
-    ended (a round closed early), when it was closed; now for an open round, and for a
-    draft, which has not closed either. One query at most."""
+    """The end of a closed round's closing date (or, without one, when it was closed); now
+    for an open round, and for a draft, which has not closed either. One query at most.
+
+    Always the end of that day, even for a round closed earlier in it (`close_round` makes
+    its closing date today): the moment never moves once the day is over."""
     if not survey.is_closed:
         return timezone.now()
     if survey.closes_on is not None:
-        end = datetime.datetime.combine(survey.closes_on, datetime.time.max, tzinfo=registry_zone())
-        if end <= timezone.now():
-            return end
+        return datetime.datetime.combine(
+            survey.closes_on, datetime.time.max, tzinfo=registry_zone()
+        )
     return _when_closed(survey) or timezone.now()
 
 

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet, TextField
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from nmg_registry import permissions
+from nmg_registry import permissions, wording
 from nmg_registry.models import Country
 from nmg_registry.tabular import write_csv, write_xlsx
 from surveys.models import Answer, Question, Response, Survey
@@ -240,7 +240,7 @@ def _country_round_status(country, response: Response | None) -> CountryRoundSta
         submitted = response.is_submitted
         status = RoundStatus.SUBMITTED if submitted else RoundStatus.DRAFT
         user = response.submitted_by if submitted else None
-        submitter = (user.get_full_name() or user.get_username()) if user else ""
+        submitter = wording.person(user) if user else ""
         if submitted and response.is_imported:
             by = submitter or "the command line"
             submitter = f"imported from {response.imported_from} by {by}"

@@ -65,6 +65,7 @@ POST_EXPECTED = {
 EXPECTED = {
     "home": AGGREGATE,
     "healthz": OPEN_TO_ALL,
+    "privacy": OPEN_TO_ALL,
     "login": {"anonymous": 200, "viewer": 302, "rep_es": 302, "rep_it": 302, "staff": 302},
     "logout": dict.fromkeys(USERS, 405),  # signing out is a POST
     # password change: signed-in users; reset: anyone
@@ -397,12 +398,14 @@ def test_the_draft_round_doors_reach_the_draft(as_user, addresses):
 
 # Admin pages a WP6 staff member is refused: users, groups and sign-in records are for
 # superusers; API tokens are created on the site's own page; the autocomplete answers only
-# its widgets' requests.
+# its widgets' requests; the erasure log is written only by the erasures themselves.
 STAFF_REFUSED_IN_ADMIN = (
     "admin:auth_",
     "admin:axes_",
     "admin:nmg_registry_apitoken_add",
     "admin:nmg_registry_apitoken_delete",
+    "admin:nmg_registry_erasurelog_add",
+    "admin:nmg_registry_erasurelog_delete",
     "admin:autocomplete",
 )
 

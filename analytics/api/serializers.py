@@ -249,6 +249,13 @@ class CountryRecommendationsSerializer(serializers.Serializer):
     recommendations = AppliedRecommendationSerializer(
         many=True, help_text="The rules that apply; empty for a country that did not respond."
     )
+    not_judged = AppliedRecommendationSerializer(
+        source="undetermined",
+        many=True,
+        help_text="The rules that cannot be judged because a question they read was left "
+        'blank or not asked ("funding: not answered"), and do not apply otherwise; a blank '
+        "never makes a rule apply.",
+    )
 
 
 class RoundRecommendationsSerializer(serializers.Serializer):

@@ -160,8 +160,9 @@ class RoundRecommendationsView(AggregateView):
             "deliverable's wording) and, for every country the round invited or that "
             "responded to it (by EU code), the rules that apply to it with their evidence: "
             "its submitted answers and its composition as the round closed (now, for an "
-            "open round). A question left blank or not asked never makes a rule apply; a "
-            "country that did not respond has none."
+            "open round). A question left blank or not asked never makes a rule apply: such a "
+            "rule is listed under `not_judged` with that evidence; a country that did not "
+            "respond has none."
         ),
         tags=TAGS,
         parameters=[ROUND_SLUG],
@@ -179,11 +180,17 @@ class RoundRecommendationsView(AggregateView):
                     }
                 ],
                 "countries": [
-                    {"country": "AT", "responded": False, "recommendations": []},
+                    {
+                        "country": "AT",
+                        "responded": False,
+                        "recommendations": [],
+                        "not_judged": [],
+                    },
                     {
                         "country": "BG",
                         "responded": True,
                         "recommendations": [{"code": "funding", "evidence": ["funding: No"]}],
+                        "not_judged": [],
                     },
                 ],
             }

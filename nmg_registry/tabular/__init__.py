@@ -223,6 +223,18 @@ def read_table(
         ) from None
 
 
+def cell_texts(data: bytes, filename: str) -> Iterator[str]:
+    """Every cell's text of a stored upload (first sheet of a workbook), header included, for
+    looking a value up in it; a file that cannot be read gives its bytes as text instead."""
+    try:
+        workbook = _open_workbook(data, filename)
+        raw_rows = workbook.rows() if workbook else _csv_rows(data)
+        for _line, values in raw_rows:
+            yield from (value for value in values if isinstance(value, str))
+    except (FileRefused, BadCell, ArithmeticError, LookupError, ValueError, EOFError, OSError):
+        yield data.decode("utf-8", errors="replace")
+
+
 def _read_table(data, filename, required, optional, extra_allowed) -> Table:
     if len(data) > limits.max_upload_bytes():
         raise FileRefused(

@@ -334,22 +334,47 @@ def test_the_json_lists_the_rules_and_each_country_with_its_evidence(reader, dat
     countries = {c["country"]: c for c in body["countries"]}
     assert [c["country"] for c in body["countries"]] == sorted(countries)
     assert {frozenset(c) for c in body["countries"]} == {
-        frozenset({"country", "responded", "recommendations"})
+        frozenset({"country", "responded", "recommendations", "not_judged"})
     }
     assert {
         code: {r["code"]: r["evidence"] for r in c["recommendations"]}
         for code, c in countries.items()
         if c["responded"]
     } == EXPECTED
-    assert countries["AT"] == {"country": "AT", "responded": False, "recommendations": []}
+    assert countries["AT"] == {
+        "country": "AT",
+        "responded": False,
+        "recommendations": [],
+        "not_judged": [],
+    }
+    # A blank answer does not make a rule apply, and is not taken for a good answer either.
+    not_judged = {
+        code: {r["code"]: r["evidence"] for r in c["not_judged"]}
+        for code, c in countries.items()
+        if c["not_judged"]
+    }
+    assert not_judged
+    assert all(
+        any("not answered" in e or "not asked" in e for e in evidence)
+        for rules in not_judged.values()
+        for evidence in rules.values()
+    )
 
 
 def test_the_csv_has_a_row_per_country_and_recommendation(reader, data):
     header, *rows = csv_rows(reader.get(api_url(), {"format": "csv"}))
 
-    assert header == ["country", "responded", "recommendations.code", "recommendations.evidence"]
-    assert ["IT", "true", "engagement", "engagement: No; member_activity: not answered"] in rows
-    assert ["AT", "false", "", ""] in rows
+    assert header == [
+        "country",
+        "responded",
+        "not_judged",
+        "recommendations.code",
+        "recommendations.evidence",
+    ]
+    assert ["IT", "true", "engagement", "engagement: No; member_activity: not answered"] in [
+        row[:2] + row[3:] for row in rows
+    ]
+    assert ["AT", "false", "", "", ""] in rows
     assert len([row for row in rows if row[0] == "BE"]) == 5
 
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from demo.loader import load_demo_data
 from nmg_registry import imports, permissions, services
-from nmg_registry.models import Country, PendingImport
+from nmg_registry.models import Country, ErasureLog, PendingImport
 from surveys.models import Survey
 from tests import factories
 
@@ -66,6 +66,9 @@ def filled_registry(settings, client):
     survey.invited_countries.remove(survey.invited_countries.first())  # m2m history
     LogEntry.objects.log_actions(
         staff.pk, [spain], CHANGE, change_message="Notes changed", single_object=True
+    )
+    ErasureLog.objects.create(
+        erased_by=staff, kind=ErasureLog.Kind.EXPERT, country=spain, records=3, versions=5
     )
     # History that points at an account that is gone: simple-history keeps the id.
     factories.make_representative("departed", "IT")
