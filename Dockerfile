@@ -17,6 +17,14 @@ ENV DJANGO_DEBUG=false
 # gunicorn takes its default worker count from this variable; override it in .env.
 ENV WEB_CONCURRENCY=3
 
+# WeasyPrint (the PDF of a round's assessment report) lays text out with Pango, which the
+# slim image lacks, and needs fonts to draw it with: Liberation Sans (Arial's widths, which
+# the charts' labels are measured for) and DejaVu Sans (the report's text, the tick marks).
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
 WORKDIR /app

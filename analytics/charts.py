@@ -29,8 +29,10 @@ ACCENT = "#0b4f8a"
 PAPER = "#ffffff"
 FONT = 13  # px, the body text of every chart
 CHAR_WIDTH = 0.6  # of the font size: a generous average for estimating label widths
-# A white outline under a text keeps it readable where it crosses a line or a bar.
-HALO = 'paint-order="stroke" stroke="#ffffff" stroke-width="3" stroke-linejoin="round"'
+# In a browser the page's font (dashboards.css: `svg.chart text { font-family: inherit }`);
+# where the SVG is drawn apart from the page's CSS (WeasyPrint, for the PDF report), a face
+# with Arial's widths, which the estimate above fits (wider faces overflow the labels).
+FONT_FAMILY = "Liberation Sans, Arial, Helvetica, sans-serif"
 
 
 def format_percent(share: float | Decimal | None) -> str:
@@ -43,6 +45,19 @@ def format_percent(share: float | Decimal | None) -> str:
 
 def _text_width(text: str, size: float = FONT) -> float:
     return len(text) * size * CHAR_WIDTH
+
+
+def _halo(x: float, y: float, text: str, *, size: float = FONT, anchor: str = "start") -> str:
+    """A white ground under a value written at (x, y), so that it stays readable where it
+    crosses a line or a bar: a rectangle, which every renderer draws (a stroke painted
+    under the text with `paint-order` is not drawn under it by WeasyPrint, the PDF
+    report's renderer, but over it)."""
+    width = _text_width(text, size) + 4
+    left = {"start": x - 2, "middle": x - width / 2, "end": x - width + 2}[anchor]
+    return (
+        f'<rect x="{_number(left)}" y="{_number(y - size)}" width="{_number(width)}" '
+        f'height="{_number(size * 1.3)}" fill="{PAPER}"/>'
+    )
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -61,7 +76,7 @@ def _svg(*, chart_id: str, title: str, desc: str, width: float, height: float, b
         f'role="img" aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'viewBox="0 0 {_number(width)} {_number(height)}" '
         f'width="{_number(width)}" height="{_number(height)}" '
-        f'font-size="{FONT}" fill="{INK}">'
+        f'font-size="{FONT}" font-family="{FONT_FAMILY}" fill="{INK}">'
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
         f'<desc id="{escape(chart_id)}-desc">{escape(desc)}</desc>'
         f"{body}</svg>"
@@ -115,8 +130,9 @@ def bar_chart(
             f'<rect x="{_number(label_width)}" y="{_number(y)}" '
             f'width="{_number(max(length, 1 if bar.value else 0))}" height="{thickness}" '
             f'fill="{ACCENT}"/>'
-            f'<text x="{_number(label_width + length + 6)}" y="{_number(middle)}" '
-            f"{HALO}>{escape(bar.text)}</text></g>"
+            f"{_halo(label_width + length + 6, middle, bar.text)}"
+            f'<text x="{_number(label_width + length + 6)}" y="{_number(middle)}">'
+            f"{escape(bar.text)}</text></g>"
         )
     axis_x = _number(label_width)
     parts.append(
@@ -373,8 +389,9 @@ def threshold_chart(
                 f'<rect x="{_number(x)}" y="{_number(y)}" width="{bar}" '
                 f'height="{_number(top + plot_height - y)}" fill="{fill}" '
                 f'stroke="{ACCENT}" stroke-width="1"/>'
+                f"{_halo(x + bar / 2, y - 5, text, size=11, anchor='middle')}"
                 f'<text x="{_number(x + bar / 2)}" y="{_number(y - 5)}" text-anchor="middle" '
-                f'font-size="11" {HALO}>{escape(text)}</text></g>'
+                f'font-size="11">{escape(text)}</text></g>'
             )
         label_x = _number(group_x + group_width / 2)
         parts.append(

@@ -2,6 +2,7 @@
 counts as an improvement (the answers a roadmap target counts), and who responded to only
 one of them. Pure, keyword-only, a fixed number of queries, like `analytics.selectors`."""
 
+import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -58,6 +59,20 @@ class RoundComparison:
 
     def question_text(self, code: str) -> str:
         return next((q.text for q in self.questions if q.code == code), code)
+
+
+def by_opening(round_: Survey):
+    """Sort key of rounds by opening date; a round without a date counts as the oldest."""
+    return (round_.opens_on is not None, round_.opens_on or datetime.date.min, round_.slug)
+
+
+def previous_round(*, survey: Survey) -> Survey | None:
+    """The open or closed round just before `survey` by opening date: the earlier round
+    /assessment/compare/ sets beside the later one by default. None for the first. One
+    query."""
+    rounds = Survey.objects.published().exclude(pk=survey.pk)
+    earlier = [r for r in rounds if by_opening(r) < by_opening(survey)]
+    return max(earlier, key=by_opening, default=None)
 
 
 def round_comparison(*, before: Survey, after: Survey) -> RoundComparison:

@@ -17,7 +17,7 @@ from nmg_registry import permissions
 from nmg_registry.models import Country, StakeholderType
 from surveys.models import Answer, Response, Survey
 from surveys.round_moments import composition_moment
-from surveys.selectors import RoundStatus
+from surveys.selectors import AnswerRow, RoundStatus, answers_as_read
 
 NOT_INVITED = "not invited"
 
@@ -134,17 +134,10 @@ def _status(survey: Survey, response: Response | None) -> str:
     return RoundStatus.NOT_STARTED if survey.invites else NOT_INVITED
 
 
-def _answers_by_round(country: Country, user) -> dict[int, list[tuple[str, str, str]]]:
-    """The country's answers the user may read, by round, in question order: (code, question
-    text, option label or text). One query."""
-    answers = permissions.answers_visible_to(user, Answer.objects.filter(response__country=country))
-    rows = answers.order_by("question__order", "question__code").values_list(
-        "response__survey_id", "question__code", "question__text", "option__label", "text"
-    )
-    by_round: dict[int, list[tuple[str, str, str]]] = {}
-    for survey_id, code, question, label, text in rows:
-        by_round.setdefault(survey_id, []).append((code, question, label or text))
-    return by_round
+def _answers_by_round(country: Country, user) -> dict[int, list[AnswerRow]]:
+    """The country's answers the user may read, by round, in question order. One query."""
+    answers = Answer.objects.filter(response__country=country)
+    return answers_as_read(user=user, answers=answers, by="response__survey_id")
 
 
 # --- the composition as of each round ----------------------------------------------------

@@ -14,6 +14,18 @@ urlpatterns = [
         views.recommendations,
         name="round-recommendations",
     ),
+    path(
+        "rounds/<slug:slug>/report.pdf",
+        views.report,
+        {"file_format": "pdf"},
+        name="round-report-pdf",
+    ),
+    path(
+        "rounds/<slug:slug>/report.docx",
+        views.report,
+        {"file_format": "docx"},
+        name="round-report-docx",
+    ),
     path("composition/", views.composition, name="composition"),
     path("composition/compare/", views.composition_compare, name="composition-compare"),
     path("targets/", views.targets, name="targets"),

@@ -5,7 +5,6 @@ shows come from `analytics.tables`, and `?download=<table id>&format=csv|xlsx` o
 address returns any one of them as a spreadsheet instead of the page.
 """
 
-import datetime
 from dataclasses import dataclass
 from functools import wraps
 
@@ -18,7 +17,8 @@ from django.views.decorators.http import require_GET
 from analytics import charts, tables
 from analytics.composition_changes import composition_comparison
 from analytics.recommendations import round_recommendations
-from analytics.round_comparison import round_comparison
+from analytics.report import report_file
+from analytics.round_comparison import by_opening, round_comparison
 from analytics.selectors import (
     STAGE_QUESTION,
     QuestionSummary,
@@ -29,7 +29,7 @@ from analytics.selectors import (
     targets_progress,
 )
 from nmg_registry import permissions
-from nmg_registry.downloads import check_file_format, spreadsheet_response
+from nmg_registry.downloads import check_file_format, file_response, spreadsheet_response
 from nmg_registry.errors import refusal
 from nmg_registry.moments import BadMoment, compared_moments, page_moment
 from surveys.models import Survey
@@ -89,21 +89,16 @@ def _shown(request, table: tables.Table) -> ShownTable:
     return ShownTable(table, url("csv"), url("xlsx"))
 
 
-def _by_opening(round_):
-    """Sort key of rounds by opening date; a round without a date counts as the oldest."""
-    return (round_.opens_on is not None, round_.opens_on or datetime.date.min, round_.slug)
-
-
 def _rounds_of(user) -> list[Survey]:
     """The rounds the user may see, latest first: the choices of the round pickers. Staff
     also pick drafts, each marked as one."""
-    return sorted(visible_rounds(user=user), key=_by_opening, reverse=True)
+    return sorted(visible_rounds(user=user), key=by_opening, reverse=True)
 
 
 def _rounds_table(overview) -> tables.Table:
     """The rounds of `home_overview()` with their counts, latest first."""
     return tables.rounds_table(
-        sorted(overview.rounds, key=_by_opening, reverse=True),
+        sorted(overview.rounds, key=by_opening, reverse=True),
         url_of=lambda slug: reverse("analytics:round", args=[slug]),
     )
 
@@ -224,13 +219,23 @@ def _round_or_404(user, slug: str) -> Survey:
 
 
 @aggregates_required
+def report(request, slug, file_format):
+    """The round's assessment report as PDF or Word (`analytics.report`), as the reader may
+    read it: a draft is staff's alone, and the annex gives each country's answers to
+    signed-in readers only."""
+    survey = _round_or_404(request.user, slug)
+    made = report_file(survey=survey, user=request.user, file_format=file_format)
+    return file_response(made.content, filename=made.filename, content_type=made.content_type)
+
+
+@aggregates_required
 @page_moment
 def composition(request, moment):
     """Section 5.2: working groups, stakeholder types, sizes and gender of the compositions,
     now or as they stood at `?as_of=` or when `?round=` closed (the page's picker)."""
     summary = composition_summary(moment=moment)
     types, active = list(summary.stakeholder_types), list(summary.active_working_groups)
-    numbers = sorted(set(active).union(*(c.working_groups for c in summary.countries)))
+    numbers = tables.working_group_numbers(summary)
     shown = [
         tables.working_group_table(summary, numbers),
         tables.stakeholder_table(summary, types),
@@ -300,21 +305,7 @@ def targets(request):
 def models(request):
     """Section 6: each country's configuration model, against health system and size."""
     result = configuration_models()
-    shown = [
-        tables.models_table(result),
-        tables.cross_tab_table(
-            result.by_health_system,
-            table_id="by_health_system",
-            caption="Configuration models by health-system type (countries)",
-            column_labels=tables.HEALTH_SYSTEM_LABELS,
-        ),
-        tables.cross_tab_table(
-            result.by_population,
-            table_id="by_population",
-            caption="Configuration models by population (countries)",
-            column_labels={"unknown": "Not recorded"},
-        ),
-    ]
+    shown = tables.configuration_tables(result)
     context = {"result": result}
     return _respond(
         request, "analytics/configuration_models.html", context, shown, filename="models"

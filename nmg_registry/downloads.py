@@ -1,4 +1,4 @@
-"""HTTP responses carrying spreadsheet downloads."""
+"""HTTP responses carrying file downloads: spreadsheets, reports."""
 
 from django.http import Http404, HttpResponse
 
@@ -15,7 +15,14 @@ def check_file_format(file_format: str) -> str:
 
 def spreadsheet_response(content: bytes, *, filename: str, file_format: str) -> HttpResponse:
     """A download of `content` as `<filename>.<file_format>`, never cached by a proxy."""
-    response = HttpResponse(content, content_type=CONTENT_TYPES[file_format])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{file_format}"'
+    return file_response(
+        content, filename=f"{filename}.{file_format}", content_type=CONTENT_TYPES[file_format]
+    )
+
+
+def file_response(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    """A download of `content` saved as `filename`, never cached by a proxy."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response

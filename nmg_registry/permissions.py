@@ -77,6 +77,26 @@ def represented_country_ids(user) -> frozenset[int]:
     return cached
 
 
+class Viewer:
+    """A signed-in reader with no role, for a door without a request: what a command writes
+    for "any signed-in user" (e.g. `assessment_report`). No account: it represents no
+    country and holds no permission, so the policy reads it as a viewer without a query."""
+
+    pk = id = None
+    username = "viewer"
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+    is_superuser = False
+    is_staff = False
+
+    def __init__(self):
+        setattr(self, _COUNTRY_IDS_CACHE, frozenset())
+
+    def has_perm(self, perm, obj=None) -> bool:
+        return False
+
+
 def forget_represented_countries(user) -> None:
     """Drop the cached country ids after the user's representations change."""
     if hasattr(user, _COUNTRY_IDS_CACHE):

@@ -295,6 +295,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint (a round's PDF report) logs its progress page by page, and every screen-only
+    # rule of the site's stylesheets it skips, on each report: only its errors matter.
+    "loggers": {"weasyprint": {"level": "ERROR"}},
 }
 
 REST_FRAMEWORK = {

@@ -109,6 +109,28 @@ def submitted_answers(*, survey: Survey, code: str, user) -> dict[str, str]:
     )
 
 
+class AnswerRow(NamedTuple):
+    """An answer as the country profile shows it: the question's text and the option's label
+    or the text given."""
+
+    code: str
+    question: str
+    answer: str
+
+
+def answers_as_read(*, user, answers: QuerySet, by: str) -> dict:
+    """The answers of `answers` the user may read, grouped by the field `by` (e.g. the
+    round's id, or the country's code), each group in question order. One query."""
+    readable = permissions.answers_visible_to(user, answers)
+    rows = readable.order_by("question__order", "question__code").values_list(
+        by, "question__code", "question__text", "option__label", "text"
+    )
+    grouped: dict = {}
+    for key, code, question, label, text in rows:
+        grouped.setdefault(key, []).append(AnswerRow(code, question, label or text))
+    return grouped
+
+
 # Following a round: who has answered
 
 

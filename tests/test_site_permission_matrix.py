@@ -111,6 +111,8 @@ EXPECTED = {
     "analytics:rounds": AGGREGATE,
     "analytics:round": AGGREGATE,
     "analytics:round-recommendations": AGGREGATE,
+    "analytics:round-report-pdf": AGGREGATE,  # the annex's answers for signed-in readers
+    "analytics:round-report-docx": AGGREGATE,
     "analytics:composition": AGGREGATE,
     "analytics:composition-compare": AGGREGATE,  # names only for the country's keepers
     "analytics:targets": AGGREGATE,
@@ -333,6 +335,8 @@ def test_every_page_that_takes_a_round_is_a_draft_door():
     assert {name for name, _ in ROUND_PAGES} == {
         "analytics:round",
         "analytics:round-recommendations",
+        "analytics:round-report-docx",
+        "analytics:round-report-pdf",
         "surveys:answer",
         "surveys:export_responses",
     }

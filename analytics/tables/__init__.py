@@ -4,7 +4,8 @@
 `cells` the cells and words the sections share; one module per section of the deliverable
 builds that section's tables from the selectors' dataclasses: `rounds` (5.1),
 `compositions` (5.2), `configurations` (6), `targets` (7), `recommendations` (7's
-conclusions, country by country) and `comparison` (two rounds).
+conclusions, country by country), `comparison` (two rounds) and `countries` (one
+country in a round's report).
 Nothing here queries the database. The views use the builders through this package.
 """
 
@@ -20,9 +21,16 @@ from analytics.tables.compositions import (
     size_band_table,
     size_table,
     stakeholder_table,
+    working_group_numbers,
     working_group_table,
 )
-from analytics.tables.configurations import HEALTH_SYSTEM_LABELS, cross_tab_table, models_table
+from analytics.tables.configurations import (
+    HEALTH_SYSTEM_LABELS,
+    configuration_tables,
+    cross_tab_table,
+    models_table,
+)
+from analytics.tables.countries import country_answers_table, country_composition_table
 from analytics.tables.recommendations import (
     recommendation_counts_table,
     recommendations_table,
@@ -52,6 +60,9 @@ __all__ = [
     "changes_table",
     "compared_questions_table",
     "composition_facts",
+    "configuration_tables",
+    "country_answers_table",
+    "country_composition_table",
     "cross_tab_table",
     "gender_table",
     "invited_table",
@@ -70,5 +81,6 @@ __all__ = [
     "target_table",
     "targets_on_round",
     "text_questions_table",
+    "working_group_numbers",
     "working_group_table",
 ]

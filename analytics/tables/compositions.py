@@ -21,6 +21,12 @@ from analytics.tables.cells import (
 from analytics.tables.table import Cell, Column, Table
 
 
+def working_group_numbers(summary: CompositionSummary) -> list[int]:
+    """The matrix's columns: every active working group and any other a country covers."""
+    covered = (c.working_groups for c in summary.countries)
+    return sorted(set(summary.active_working_groups).union(*covered))
+
+
 def working_group_table(summary: CompositionSummary, numbers: Sequence[int]) -> Table:
     """Country by working group: a tick where the country has an expert in the group."""
     rows = []

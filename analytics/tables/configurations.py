@@ -68,3 +68,23 @@ def cross_tab_table(
         Column("All", numeric=True),
     ]
     return Table(table_id, caption, columns, rows)
+
+
+def configuration_tables(models: ConfigurationModels) -> list[Table]:
+    """Section 6: each country's model, then the countries by model and health-system type,
+    and by model and population."""
+    return [
+        models_table(models),
+        cross_tab_table(
+            models.by_health_system,
+            table_id="by_health_system",
+            caption="Configuration models by health-system type (countries)",
+            column_labels=HEALTH_SYSTEM_LABELS,
+        ),
+        cross_tab_table(
+            models.by_population,
+            table_id="by_population",
+            caption="Configuration models by population (countries)",
+            column_labels={"unknown": "Not recorded"},
+        ),
+    ]

@@ -15,25 +15,13 @@ from compositions.models import Membership
 from nmg_registry.models import Country, MirrorGroup, StakeholderType, WorkingGroup
 from surveys.models import Answer, Question, QuestionOption, Survey, Target
 from tests import factories
-from tests.assessment import ASSESSMENT_PAGES, DEMO_ROUND, load_demo
+from tests.assessment import ASSESSMENT_PAGES, DEMO_ROUND
 
 pytestmark = pytest.mark.django_db
 
 SURVEY = DEMO_ROUND
 # The quotes around stakeholder types in the findings.
 Q, P = "\N{LEFT SINGLE QUOTATION MARK}", "\N{RIGHT SINGLE QUOTATION MARK}"
-
-
-@pytest.fixture
-def demo(settings):
-    load_demo(settings)
-    return Survey.objects.get(slug=SURVEY)
-
-
-@pytest.fixture
-def viewer(client, cast):
-    client.force_login(cast.viewer)
-    return client
 
 
 def page_text(response) -> str:
