@@ -10,8 +10,10 @@ its people are found, erased and exported (`register_people`). Erasure, export a
 """
 
 import datetime
+import functools
 import json
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
@@ -268,7 +270,7 @@ def any_case(text: str) -> str:
     punctuation escaped."""
     parts = []
     for char in text:
-        forms = {form for form in (char, char.lower(), char.upper()) if len(form) == 1}
+        forms = {char, *_case_forms().get(char.casefold(), ())}
         if len(forms) > 1:
             parts.append("[" + "".join(sorted(forms)) + "]")
         elif char.isascii() and not char.isalnum():
@@ -276,6 +278,20 @@ def any_case(text: str) -> str:
         else:
             parts.append(char)
     return "".join(parts)
+
+
+@functools.cache
+def _case_forms() -> dict[str, frozenset[str]]:
+    """The letters of the Basic Multilingual Plane by their case folding: Greek small sigma
+    gives the capital, the small and the final sigma; "k" gives K, k and the Kelvin sign."""
+    forms = defaultdict(set)
+    for code in range(0x10000):
+        char = chr(code)
+        folded = char.casefold()
+        if len(folded) == 1 and (folded != char or char.upper() != char):
+            forms[folded].add(char)
+            forms[folded].add(folded)
+    return {folded: frozenset(chars) for folded, chars in forms.items() if len(chars) > 1}
 
 
 def equal_any_case(field: str, value: str) -> Q:
@@ -529,9 +545,9 @@ def export_document(requests: list[tuple[PersonQuery, list[Candidate]]]) -> dict
             parts[_section(source)] += part.records
             namings.append(part.naming)
             admin_log += part.admin_log
-    emails = {query.email.strip().lower() for query, _ in requests if query.email.strip()}
+    emails = {query.email.strip() for query, _ in requests if query.email.strip()}
     users = get_user_model()._default_manager.filter(
-        reduce(or_, (Q(email__iexact=email) for email in emails), Q(pk__in=[]))
+        reduce(or_, (equal_any_case("email", email) for email in emails), Q(pk__in=[]))
     )
     return {
         "generated_at": timezone.now(),
