@@ -132,6 +132,4 @@ def test_the_free_text_naming_them_is_scrubbed_as_an_erasure_does(registry, depa
     )
     assert LogEntry.objects.get().object_repr == "[erased] (ES)"
     # What the dump still finds is the other person's name, which holds hers.
-    assert [value for value in hits("Olga Antigua", "olga@example.es")] == [
-        Country.objects.get(code="ES").notes
-    ]
+    assert hits("Olga Antigua", "olga@example.es") == [Country.objects.get(code="ES").notes]
