@@ -44,6 +44,7 @@ class Command(BaseCommand):
             round_ = survey_by_slug(slug=survey)
         except Survey.DoesNotExist as exc:
             raise CommandError(str(exc)) from None
+        output = str(output)
         if not output.strip():
             raise CommandError("--output: give a file name, or - for the standard output")
         made = report_file(survey=round_, user=Viewer(), file_format=file_format)
