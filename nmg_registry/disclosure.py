@@ -10,8 +10,9 @@ together hold at least t people and none of them can be worked out exactly from 
 total, the counts shown and what the marks say (a `<3` count lies between 0 and t-1; a count
 hidden beside one is at least t). An unsafe line hides its next smallest count too
 (secondary suppression) until it is safe; a column with nothing left to hide hides its total
-instead; a line whose every count is hidden and still pinned down shows them all with the
-neutral mark, which says nothing about their size. A column stays safe for a reader who also
+instead (a hidden total shows the neutral mark, `hidden`, never `<3`); a row whose every count
+is hidden and still pinned down shows them all with the neutral mark, which says nothing
+about their size. A column stays safe for a reader who also
 knows one row exactly (a representative knows their own country's counts).
 
 The pattern is computed once for every reader who may not read a row, and each reader then
@@ -94,23 +95,27 @@ class _Pattern:
         self.col_total = {c: sum(row[c] for row in rows.values()) for c in self.columns}
         self.grand = sum(self.row_total.values())
         self.hidden = {(r, c): BELOW for r, row in rows.items() for c, n in row.items() if n < t}
-        self.hidden_totals = {c: BELOW for c, n in self.col_total.items() if n < t}
-        self.neutral: set = set()  # hidden cells (or ("total", c)) whose mark says no size
+        # A hidden column total says nothing about its size, not even "<3": read with one
+        # known row, a bound on the column's sum would pin the others' counts down.
+        self.hidden_totals = {c: WITHHELD for c, n in self.col_total.items() if n < t}
+        self.neutral: set = set()  # hidden cells whose mark says no size
 
     def solve(self) -> tuple[dict, dict]:
-        changed = True
-        while changed:
-            changed = False
-            for r in self.rows:
-                changed |= self._settle_row(r)
-            for c in self.columns:
-                changed |= self._settle_column(c)
-            changed |= self._settle_totals()
+        while True:
+            changed = True
+            while changed:
+                changed = False
+                for r in self.rows:
+                    changed |= self._settle_row(r)
+                for c in self.columns:
+                    changed |= self._settle_column(c)
+                changed |= self._settle_totals()
+            # Each line is safe by itself; now all of them read together.
+            pinned = self._first_pinned()
+            if pinned is None or not self._unpin(pinned):
+                break
         for cell in self.neutral:
-            if cell[0] == "total":
-                self.hidden_totals[cell[1]] = WITHHELD
-            else:
-                self.hidden[cell] = WITHHELD
+            self.hidden[cell] = WITHHELD
         return self.hidden, self.hidden_totals
 
     # A line is a list of (value, lowest, highest) of its hidden counts, whose sum is known.
@@ -130,17 +135,12 @@ class _Pattern:
         return (self.rows[cell[0]][cell[1]], *self._bounds(cell))
 
     def _total_item(self, c) -> tuple[int, int, int]:
-        """A hidden column total, bounded also by its column's shown and hidden counts."""
+        """A hidden column total, bounded by its column's shown and hidden counts."""
         cells = [(r, c) for r in self.rows]
         shown = sum(self.rows[r][c] for r, _ in cells if (r, c) not in self.hidden)
         inside = [self._bounds(cell) for cell in cells if cell in self.hidden]
         lowest = shown + sum(lo for lo, _ in inside)
         highest = shown + sum(hi for _, hi in inside)
-        if ("total", c) not in self.neutral:
-            if self.hidden_totals[c] == BELOW:
-                highest = min(highest, self.t - 1)
-            else:
-                lowest = max(lowest, self.t)
         return self.col_total[c], lowest, highest
 
     def _settle_row(self, r) -> bool:
@@ -164,7 +164,7 @@ class _Pattern:
             return False
         if self._hide_next(cells):
             return True
-        self.hidden_totals[c] = BELOW if self.col_total[c] < self.t else WITHHELD
+        self.hidden_totals[c] = WITHHELD
         return True
 
     def _settle_totals(self) -> bool:
@@ -176,11 +176,72 @@ class _Pattern:
             smallest = min(shown, key=lambda c: (self.col_total[c], self.columns.index(c)))
             self.hidden_totals[smallest] = WITHHELD
             return True
-        if _pinned(line):
-            added = {("total", c) for c in self.columns} - self.neutral
-            self.neutral |= added
-            return bool(added)
         return False
+
+    def _first_pinned(self):
+        """A hidden count that the lines read together pin down (bounds propagated through
+        every row, column and the totals), for a reader who knows no row or any one row."""
+        for known in (None, *self.rows):
+            bounds = self._propagate(known)
+            for cell in self.hidden:
+                if cell[0] != known and bounds[cell][0] == bounds[cell][1]:
+                    return cell
+        return None
+
+    def _unpin(self, cell) -> bool:
+        r, c = cell
+        if self._hide_next([(r, other) for other in self.columns]):
+            return True
+        if self._hide_next([(row, c) for row in self.rows]):
+            return True
+        if c not in self.hidden_totals:
+            self.hidden_totals[c] = WITHHELD
+            return True
+        return self._neutralise([(r, other) for other in self.columns], [self._item(cell)], True)
+
+    def _propagate(self, known) -> dict:
+        """The bounds a reader can derive for each hidden count and hidden column total."""
+        bounds = {cell: list(self._bounds(cell)) for cell in self.hidden}
+        for cell in bounds:
+            if cell[0] == known:
+                bounds[cell] = [self.rows[known][cell[1]]] * 2
+        for c in self.hidden_totals:
+            bounds["total", c] = [0, self.grand]
+        # Each line: (terms as (sign, variable), the constant its terms add up to).
+        lines = []
+        for r, row in self.rows.items():
+            cells = [(r, c) for c in self.columns]
+            shown = sum(row[c] for c in self.columns if (r, c) not in self.hidden)
+            lines.append(([(1, x) for x in cells if x in self.hidden], self.row_total[r] - shown))
+        for c in self.columns:
+            cells = [(r, c) for r in self.rows]
+            shown = sum(self.rows[r][c] for r, _ in cells if (r, c) not in self.hidden)
+            terms = [(1, x) for x in cells if x in self.hidden]
+            if c in self.hidden_totals:
+                lines.append(([*terms, (-1, ("total", c))], -shown))
+            else:
+                lines.append((terms, self.col_total[c] - shown))
+        shown_totals = sum(n for c, n in self.col_total.items() if c not in self.hidden_totals)
+        lines.append(([(1, ("total", c)) for c in self.hidden_totals], self.grand - shown_totals))
+        changed = True
+        while changed:
+            changed = False
+            for terms, constant in lines:
+                for sign, x in terms:
+                    others = [(a, y) for a, y in terms if y != x]
+                    low = constant - sum(
+                        bounds[y][1] if a > 0 else -bounds[y][0] for a, y in others
+                    )
+                    high = constant - sum(
+                        bounds[y][0] if a > 0 else -bounds[y][1] for a, y in others
+                    )
+                    if sign < 0:
+                        low, high = -high, -low
+                    lo, hi = bounds[x]
+                    if low > lo or high < hi:
+                        bounds[x] = [max(lo, low), min(hi, high)]
+                        changed = bounds[x] != [lo, hi] or changed
+        return bounds
 
     def _hide_next(self, cells) -> bool:
         """Hide the line's smallest shown count (ties: the first); False if none is left."""
@@ -191,11 +252,11 @@ class _Pattern:
         self.hidden[smallest] = WITHHELD
         return True
 
-    def _neutralise(self, cells, line) -> bool:
+    def _neutralise(self, cells, line, pinned: bool = False) -> bool:
         """Every count of the line is hidden: if one is still pinned down by the marks, show
         them all with the mark that says no size. Fewer than t people in a whole row (a
         small country) stays as it is: its total is public."""
-        if not _pinned(line):
+        if not (pinned or _pinned(line)):
             return False
         added = {cell for cell in cells if cell in self.hidden} - self.neutral
         self.neutral |= added
