@@ -78,7 +78,9 @@ def _from_csv(rows: list[list]) -> dict:
     return {}
 
 
-def _from_html(html: str) -> dict:
+def html_gender_cells(html: str) -> dict[str, list[str]]:
+    """The page's gender table: country code (or "All") -> each count cell's HTML, the
+    experts column last; {} without the table."""
     start = html.find('id="table-gender"')
     if start < 0:
         return {}
@@ -89,12 +91,16 @@ def _from_html(html: str) -> dict:
         if head is None:
             continue
         code = re.search(r"\((\w\w)\)", head.group(1))
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[:5]
+        found[code.group(1) if code else "All"] = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    return found
+
+
+def _from_html(html: str) -> dict:
+    found = {}
+    for code, cells in html_gender_cells(html).items():
         # Every number in a cell: the count, its share, the screen-reader words.
-        numbers = [re.findall(r"(?<![&\w])\d+", c.replace("&lt;3", "")) for c in cells]
-        found[code.group(1) if code else "All"] = {
-            g: (n[0] if n else None) for g, n in zip(GENDERS, numbers, strict=True)
-        }
+        numbers = [re.findall(r"(?<![&\w])\d+", c.replace("&lt;3", "")) for c in cells[:5]]
+        found[code] = {g: (n[0] if n else None) for g, n in zip(GENDERS, numbers, strict=True)}
     return found
 
 

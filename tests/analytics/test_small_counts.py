@@ -15,6 +15,7 @@ from docx import Document
 
 from surveys.models import Survey
 from tests import factories
+from tests.small_counts import html_gender_cells
 
 pytestmark = pytest.mark.django_db
 
@@ -64,19 +65,12 @@ def assert_no_small_count(values: list, where: str):
 
 
 def page_gender_rows(html: str) -> dict[str, list[str]]:
-    """The gender table's rows on the page: code -> what each count cell shows (the visible
-    text, screen-reader text and notes included), and "All" for the totals row."""
-    block = html[html.index('id="table-gender"') :]
-    block = block[: block.index("</table>")]
-    rows = {}
-    for row in re.findall(r"<tr>(.*?)</tr>", block, re.S):
-        head = re.search(r'<th scope="row">(.*?)</th>', row, re.S)
-        if head is None:
-            continue
-        code = re.search(r"\((\w\w)\)", head.group(1))
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        rows[code.group(1) if code else "All"] = [re.sub(r"<[^>]+>", "|", c) for c in cells]
-    return rows
+    """The gender table's rows on the page: code -> what each cell shows (the visible text,
+    screen-reader text and notes, separated by "|"), and "All" for the totals row."""
+    return {
+        code: [re.sub(r"<[^>]+>", "|", cell) for cell in cells]
+        for code, cells in html_gender_cells(html).items()
+    }
 
 
 def shown_text(cell: str) -> str:
