@@ -20,9 +20,10 @@ ENV WEB_CONCURRENCY=3
 # WeasyPrint (the PDF of a round's assessment report) lays text out with Pango, which the
 # slim image lacks, and needs fonts to draw it with: Liberation Sans (Arial's widths, which
 # the charts' labels are measured for) and DejaVu Sans (the report's text, the tick marks).
+# Noto CJK: Chinese, Japanese or Korean in an answer (without it, boxes and no text layer).
 RUN apt-get update \
     && apt-get install --yes --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fonts-dejavu-core fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --system --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin app

@@ -100,6 +100,16 @@ class PersonalDataPermissions:
         return self.for_country(request, obj, permissions.can_edit_experts)
 
 
+def people_of(queryset) -> list:
+    """The people the selected experts are, each once: (the expert selected, the candidate
+    with all their records)."""
+    people = {}
+    for expert in queryset.select_related("country").order_by("pk"):
+        candidate = erasure.candidate_of(expert)
+        people.setdefault(candidate.ids, (expert, candidate))
+    return list(people.values())
+
+
 @admin.register(Expert)
 class ExpertAdmin(
     SpreadsheetImportAdminMixin, ServiceWritesAdmin, PersonalDataPermissions, PolicyHistoryAdmin
@@ -182,11 +192,13 @@ class ExpertAdmin(
 
     @admin.action(description="Erase personal data…", permissions=["personal_data"])
     def erase_personal_data(self, request, queryset):
-        """A confirmation page listing what will be erased; erased once confirmed."""
-        experts = list(queryset.select_related("country"))
+        """A confirmation page listing what will be erased; erased once confirmed. Each selected
+        expert is erased as the command erases them: the person, with every earlier record of
+        the same identity (compositions.identity)."""
+        people = people_of(queryset)
         if request.POST.get("confirmed") != "yes":
             plans = [
-                (expert, erasure.plan_erasure(erasure.candidate_of(expert))) for expert in experts
+                (expert, candidate, erasure.plan_erasure(candidate)) for expert, candidate in people
             ]
             context = {
                 **self.admin_site.each_context(request),
@@ -199,7 +211,7 @@ class ExpertAdmin(
             return TemplateResponse(
                 request, "admin/compositions/expert/erase_personal_data.html", context
             )
-        erased = [erasure.erase_expert(erasure.candidate_of(e), user=request.user) for e in experts]
+        erased = [erasure.erase_expert(candidate, user=request.user) for _, candidate in people]
         self.message_user(
             request,
             f"Erased {len(erased)} expert(s): {sum(e.records for e in erased)} record(s) "
@@ -211,11 +223,9 @@ class ExpertAdmin(
     @admin.action(description="Export personal data (JSON)", permissions=["personal_data"])
     def export_personal_data(self, request, queryset):
         """Everything the registry holds about the selected experts, as one JSON document."""
-        queries = [
-            personal_data.PersonQuery(email=expert.email, name=expert.name, country=expert.country)
-            for expert in queryset.select_related("country")
-        ]
-        document = personal_data.export_document(queries)
+        document = personal_data.export_document(
+            [(erasure.query_of(expert), [candidate]) for expert, candidate in people_of(queryset)]
+        )
         response = HttpResponse(
             json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
             content_type="application/json; charset=utf-8",

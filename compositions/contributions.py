@@ -32,6 +32,7 @@ def register() -> None:
             plan=erasure.plan_erasure,
             erase=erasure.erase_expert,
             export=erasure.export_expert_data,
+            scrub=erasure.scrub_removed,
         )
     )
 

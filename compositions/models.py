@@ -145,7 +145,21 @@ class Membership(models.Model):
 
     def __str__(self):
         where = self.working_group.label if self.working_group_id else "no working group"
-        return f"{self.expert.name}: {where} ({self.get_role_display()})"
+        return f"{self.expert_name()}: {where} ({self.get_role_display()})"
+
+    def expert_name(self) -> str:
+        """The expert's name; for a seat read from the history whose expert is gone, the name
+        their last version holds (the marker once erased), else "a removed expert"."""
+        try:
+            return self.expert.name
+        except Expert.DoesNotExist:
+            last = (
+                Expert.history.filter(id=self.expert_id)
+                .order_by("-history_date", "-history_id")
+                .values_list("name", flat=True)
+                .first()
+            )
+            return last or "a removed expert"
 
     def clean(self):
         # Relations across tables cannot be CHECK constraints; services and forms call

@@ -2,8 +2,6 @@
 mirror groups and representatives in its history, and how reference data is named there;
 the free text of its records where a person may be named."""
 
-from django.contrib.admin.models import LogEntry
-
 from nmg_registry import history, personal_data
 from nmg_registry.models import Country, MirrorGroup, Representative, StakeholderType, WorkingGroup
 
@@ -30,11 +28,10 @@ def register() -> None:
         history.RecordNames(MirrorGroup, _mirror_groups, "a removed mirror group"),
     ):
         history.register_names(names)
-    # Free text where a person may be named: the admin's log, a country's notes, a group's
-    # description.
-    personal_data.register_mentions(LogEntry, ("object_repr", "change_message"))
-    personal_data.register_mentions(Country, ("notes",))
-    personal_data.register_mentions(MirrorGroup, ("description",))
+    # Free text where a person may be named: a country's notes, a group's description. (The
+    # admin's log is scrubbed entry by entry, for the erased records alone.)
+    personal_data.register_mentions(Country, ("notes",), country="id")
+    personal_data.register_mentions(MirrorGroup, ("description",), country="country_id")
 
 
 def _name(row, names) -> str:

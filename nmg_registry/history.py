@@ -221,7 +221,8 @@ class HistoryNames:
             user.pk: wording.person(user)
             for user in get_user_model()
             .objects.filter(pk__in=user_ids)
-            .only("username", "first_name", "last_name")
+            # The password holds the erasure's mark (personal_data.is_erased_user).
+            .only("username", "first_name", "last_name", "password")
         }
         names = cls(users, {})
         for model, record_names in _names.items():

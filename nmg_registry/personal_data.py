@@ -10,7 +10,10 @@ its people are found, erased and exported (`register_people`). Erasure, export a
 """
 
 import datetime
+import functools
+import json
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import reduce
@@ -32,6 +35,9 @@ MARKER = "[erased]"
 ERASED_USER = "an erased user"
 # The user name an erased account takes: unique, and naming no one.
 ERASED_USERNAME = "erased-user-{pk}"
+# The password of an erased account: unusable (Django refuses a password starting with "!"),
+# and the mark that the account was erased.
+ERASED_PASSWORD = "!erased-on-request"
 # A text shorter than this is not looked for in free text: it would match within other words.
 SHORTEST_NAMING_TEXT = 4
 # Rows an UPDATE names at once, under every database's parameter limit.
@@ -91,29 +97,34 @@ class ErasurePlan:
 class PeopleSource:
     """An app's records of people. `find(query)` lists the candidates a request matches;
     `plan(candidate)` says what erasing them would do, `erase(candidate, user=)` does it in
-    one transaction; `export(query)` returns every record and version about them, as
-    JSON-able values."""
+    one transaction; `export(candidate)` returns every record and version about them, as
+    JSON-able values; `scrub(ids)` scrubs the records `ids`, removed, as an erasure does
+    (every version, their admin log, free text naming them), for purge_history, and returns
+    how many versions it scrubbed."""
 
     kind: str
     model: type[models.Model]
     find: Callable[[PersonQuery], list[Candidate]]
     plan: Callable[[Candidate], ErasurePlan]
     erase: Callable[..., ErasurePlan]
-    export: Callable[[PersonQuery], "ExportPart"]
+    export: Callable[[Candidate], "ExportPart"]
+    scrub: Callable[[Iterable], int]
 
 
 @dataclass(frozen=True)
 class ExportPart:
     """An app's share of a person's data: its records (with every version) as JSON-able
-    values, and the texts that name the person in them (looked for in free text)."""
+    values, how free text names the person, and the admin's log of their records."""
 
     records: list[dict]
-    texts: list[str]
+    naming: "Naming"
+    admin_log: list[dict]
 
 
 _people: dict[str, PeopleSource] = {}
-# Free-text fields that may name a person, by model (their history tables follow).
-_mentions: dict[type, tuple[str, ...]] = {}
+# Free-text fields that may name a person, by model (their history tables follow), with the
+# path from a row to its country.
+_mentions: dict[type, tuple[tuple[str, ...], str]] = {}
 
 
 def register_people(source: PeopleSource) -> None:
@@ -121,10 +132,13 @@ def register_people(source: PeopleSource) -> None:
     _people[source.kind] = source
 
 
-def register_mentions(model, fields: Iterable[str]) -> None:
+def register_mentions(model, fields: Iterable[str], *, country: str) -> None:
     """Free-text fields of `model` (and of its history) where a person's name or e-mail may
-    be written: an erasure replaces them there with the marker, an export lists them."""
-    _mentions[model] = tuple(fields)
+    be written: an erasure replaces them there with the marker, an export lists them.
+    `country` is the lookup from a row to its country's id ("country_id", "id",
+    "response__country_id"): a name another person also bears counts there only in the
+    free text of the person's own country."""
+    _mentions[model] = (tuple(fields), country)
 
 
 def people_sources() -> list[PeopleSource]:
@@ -138,6 +152,11 @@ def people_source(kind: str) -> PeopleSource:
 def identifying_fields(model) -> tuple[str, ...]:
     """The fields of `model` that identify a person: erased from every version."""
     return tuple(model.identifying_fields)
+
+
+def is_marker(value: str) -> bool:
+    """Whether a value is the erasure's marker, which names no one (letter case aside)."""
+    return (value or "").strip().casefold() == MARKER.casefold()
 
 
 def naming_texts(values: Iterable[str]) -> list[str]:
@@ -237,84 +256,159 @@ def deleted_before(model, moment: datetime.datetime) -> dict:
 
 
 # Traces elsewhere: free text, the admin's log, uploads waiting for confirmation
+#
+# A text names the person only as a whole: a name as whole words ("Ana Espinosa" is not in
+# "Juana Espinosa"), an e-mail as a whole address ("ana@x.org" is not in "juana@x.org"),
+# letter case aside for every alphabet. The database narrows the rows with a pattern that
+# spells each letter in both cases (SQLite's LIKE and lower() fold ASCII letters only), and
+# Python decides on word boundaries.
+
+
+def any_case(text: str) -> str:
+    """A regular expression matching `text` in any letter case, read alike by Python (SQLite's
+    REGEXP) and PostgreSQL (`~`): each cased letter as a class of its forms, other ASCII
+    punctuation escaped."""
+    parts = []
+    for char in text:
+        forms = {char, *_case_forms().get(char.casefold(), ())}
+        if len(forms) > 1:
+            parts.append("[" + "".join(sorted(forms)) + "]")
+        elif char.isascii() and not char.isalnum():
+            parts.append("\\" + char)
+        else:
+            parts.append(char)
+    return "".join(parts)
+
+
+@functools.cache
+def _case_forms() -> dict[str, frozenset[str]]:
+    """The letters of the Basic Multilingual Plane by their case folding: Greek small sigma
+    gives the capital, the small and the final sigma; "k" gives K, k and the Kelvin sign."""
+    forms = defaultdict(set)
+    for code in range(0x10000):
+        char = chr(code)
+        folded = char.casefold()
+        if len(folded) == 1 and (folded != char or char.upper() != char):
+            forms[folded].add(char)
+            forms[folded].add(folded)
+    return {folded: frozenset(chars) for folded, chars in forms.items() if len(chars) > 1}
+
+
+def equal_any_case(field: str, value: str) -> Q:
+    """Rows whose `field` is `value`, letter case aside (any alphabet, on every database)."""
+    return Q(**{f"{field}__regex": f"^{any_case(value)}$"})
+
+
+def naming_pattern(texts: Iterable[str]) -> re.Pattern | None:
+    """Where `texts` stand as a whole in a text: a name not inside a longer word, an e-mail
+    not inside a longer address; letter case aside."""
+    alternatives = [_whole(text) for text in sorted(set(texts), key=lambda t: (-len(t), t))]
+    if not alternatives:
+        return None
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _whole(text: str) -> str:
+    if "@" in text:
+        return rf"(?<![\w.+-]){re.escape(text)}(?![\w-])(?!\.\w)"
+    return rf"(?<![\w-]){re.escape(text)}(?![\w-])"
+
+
+def _names(value, pattern) -> bool:
+    return bool(value) and pattern.search(value) is not None
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The texts that name one person in free text: `own` wherever they stand; `shared` (a
+    name another person in the registry also bears) only in the free text of `country_id`,
+    as elsewhere it may be theirs."""
+
+    own: tuple[str, ...] = ()
+    shared: tuple[str, ...] = ()
+    country_id: int | None = None
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return self.own + self.shared
 
 
 def _mention_tables():
-    """Each registered free-text table (its history after it) with its fields."""
-    for model, fields in _mentions.items():
-        yield model, fields
+    """Each registered free-text table (its history after it) with its fields and the path
+    to its country."""
+    for model, (fields, country) in _mentions.items():
+        yield model, fields, country
         history = getattr(model, "history", None)
         if history is not None:
-            yield history.model, fields
+            yield history.model, fields, country
 
 
-def _mentioning(model, fields, texts) -> models.QuerySet:
-    condition = reduce(
-        or_, (Q(**{f"{name}__icontains": text}) for name in fields for text in texts), Q()
-    )
-    return model._default_manager.filter(condition)
+def _mentions_in(namings: list[Naming]):
+    """(table, row, field, pattern) of every free-text value naming one of `namings`."""
+    for model, fields, country in _mention_tables():
+        for naming in namings:
+            scopes = [(naming.own, Q())]
+            if naming.shared and naming.country_id is not None and country:
+                scopes.append((naming.shared, Q(**{country: naming.country_id})))
+            for texts, where in scopes:
+                pattern = naming_pattern(texts)
+                if pattern is None:
+                    continue
+                narrowed = reduce(
+                    or_,
+                    (
+                        Q(**{f"{name}__regex": "|".join(any_case(text) for text in texts)})
+                        for name in fields
+                    ),
+                )
+                for row in model._default_manager.filter(where & narrowed).values("pk", *fields):
+                    for name in fields:
+                        if _names(row[name], pattern):
+                            yield model, row, name, pattern
 
 
-def mentions_of(texts: list[str]) -> list[dict]:
-    """Every free-text value that holds one of `texts`: its table, record and field."""
-    if not texts:
-        return []
-    found = []
-    for model, fields in _mention_tables():
-        for row in _mentioning(model, fields, texts).values("pk", *fields):
-            for name in fields:
-                if _holds(row[name], texts):
-                    found.append(
-                        {
-                            "table": model._meta.label_lower,
-                            "record": str(row["pk"]),
-                            "field": name,
-                            "value": row[name],
-                        }
-                    )
-    return found
+def mentions_of(namings: list[Naming]) -> list[dict]:
+    """Every free-text value that names the people of `namings`: its table, record and field."""
+    found = {}
+    for model, row, name, _pattern in _mentions_in(namings):
+        key = (model._meta.label_lower, str(row["pk"]), name)
+        found[key] = {"table": key[0], "record": key[1], "field": name, "value": row[name]}
+    return list(found.values())
 
 
-def scrub_mentions(texts: list[str]) -> int:
-    """Replace `texts` with the marker wherever a registered free-text field holds them
-    (letter case aside); returns how many rows changed."""
-    if not texts:
-        return 0
-    pattern = re.compile("|".join(re.escape(text) for text in texts), re.IGNORECASE)
-    changed = 0
-    for model, fields in _mention_tables():
-        for row in _mentioning(model, fields, texts).values("pk", *fields):
-            values = {
-                name: pattern.sub(MARKER, row[name])
-                for name in fields
-                if row[name] and pattern.search(row[name])
-            }
-            if values:
-                model._default_manager.filter(pk=row["pk"]).update(**values)
-                changed += 1
-    return changed
+def scrub_mentions(namings: list[Naming]) -> int:
+    """Replace the texts of `namings` with the marker wherever a registered free-text field
+    names them (as whole words, letter case aside); returns how many rows changed."""
+    changed = set()
+    for model, row, name, pattern in list(_mentions_in(namings)):
+        current = model._default_manager.filter(pk=row["pk"]).values_list(name, flat=True).first()
+        scrubbed = pattern.sub(MARKER, current or "")
+        if current and scrubbed != current:
+            model._default_manager.filter(pk=row["pk"]).update(**{name: scrubbed})
+            changed.add((model, row["pk"]))
+    return len(changed)
 
 
-def _holds(value, texts) -> bool:
-    folded = (value or "").casefold()
-    return any(text.casefold() in folded for text in texts)
+def _admin_log(model, ids):
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[str(pk) for pk in ids],
+    ).order_by("pk")
 
 
 def scrub_admin_log(model, ids, texts: list[str]) -> int:
     """Replace `texts` with the marker in the admin's log of the records `ids` of `model`
-    (its record names and change messages); returns how many entries changed."""
-    if not texts or not ids:
+    (its record names and change messages, read as the JSON Django writes, where "García"
+    stands as "Garc\\u00eda"); returns how many entries changed. Other records' entries
+    stay, whoever they name."""
+    pattern = naming_pattern(texts)
+    if pattern is None or not ids:
         return 0
-    pattern = re.compile("|".join(re.escape(text) for text in texts), re.IGNORECASE)
-    entries = LogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(model),
-        object_id__in=[str(pk) for pk in ids],
-    )
     changed = 0
-    for entry in entries.only("object_repr", "change_message"):
+    for entry in _admin_log(model, ids).only("object_repr", "change_message"):
         values = {
-            name: pattern.sub(MARKER, getattr(entry, name))
-            for name in ("object_repr", "change_message")
+            "object_repr": pattern.sub(MARKER, entry.object_repr),
+            "change_message": _scrubbed_message(entry.change_message, pattern),
         }
         if any(values[name] != getattr(entry, name) for name in values):
             LogEntry.objects.filter(pk=entry.pk).update(**values)
@@ -322,23 +416,69 @@ def scrub_admin_log(model, ids, texts: list[str]) -> int:
     return changed
 
 
+def admin_log_of(model, ids) -> list[dict]:
+    """The admin's log of the records `ids` of `model`, as an export lists it."""
+    return [
+        {
+            "table": "admin.logentry",
+            "record": str(entry.pk),
+            "field": "object_repr, change_message",
+            "value": f"{entry.object_repr}: {entry.get_change_message()}",
+        }
+        for entry in _admin_log(model, ids)
+    ]
+
+
+def _scrubbed_message(message: str, pattern: re.Pattern) -> str:
+    """A change message with the person's texts replaced: Django's JSON form decoded first."""
+    try:
+        decoded = json.loads(message)
+    except ValueError:
+        decoded = None
+    if not isinstance(decoded, list | dict):
+        return pattern.sub(MARKER, message)
+    scrubbed = _scrubbed_json(decoded, pattern)
+    return message if scrubbed == decoded else json.dumps(scrubbed)
+
+
+def _scrubbed_json(value, pattern):
+    if isinstance(value, str):
+        return pattern.sub(MARKER, value)
+    if isinstance(value, list):
+        return [_scrubbed_json(item, pattern) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrubbed_json(item, pattern) for key, item in value.items()}
+    return value
+
+
+def names_the_person(cell: str, pattern: re.Pattern) -> bool:
+    """Whether an upload's cell names the person: the whole cell, or a whole word of it."""
+    return _names((cell or "").strip(), pattern)
+
+
 def uploads_naming(texts: list[str]) -> list[PendingImport]:
-    """The uploads waiting for confirmation whose file holds one of `texts` in a cell."""
-    if not texts:
+    """The uploads waiting for confirmation with a cell naming the person as a whole (the
+    cell is their name or e-mail, or holds it as whole words); a longer name that merely
+    contains theirs does not count."""
+    pattern = naming_pattern(texts)
+    if pattern is None:
         return []
     return [
         pending
         for pending in PendingImport.objects.all()
-        if any(_holds(cell, texts) for cell in cell_texts(bytes(pending.data), pending.filename))
+        if any(
+            names_the_person(cell, pattern)
+            for cell in cell_texts(bytes(pending.data), pending.filename)
+        )
     ]
 
 
-def erase_traces(texts: list[str]) -> tuple[int, int]:
-    """Delete the pending uploads naming the person and scrub their free-text mentions (the
-    admin's log included): (uploads deleted, rows scrubbed). Part of a caller's transaction."""
-    uploads = uploads_naming(texts)
+def erase_traces(naming: Naming) -> tuple[int, int]:
+    """Delete the pending uploads naming the person and scrub their free-text mentions:
+    (uploads deleted, rows scrubbed). Part of a caller's transaction."""
+    uploads = uploads_naming(list(naming.texts))
     PendingImport.objects.filter(pk__in=[pending.pk for pending in uploads]).delete()
-    return len(uploads), scrub_mentions(texts)
+    return len(uploads), scrub_mentions([naming])
 
 
 def log_erasure(*, by, kind: str, country: Country | None, records: int, versions: int):
@@ -355,13 +495,24 @@ def log_erasure(*, by, kind: str, country: Country | None, records: int, version
 # Erased user accounts
 
 
-def erased_username(user) -> str:
-    return ERASED_USERNAME.format(pk=user.pk)
+def anonymised_username(user) -> str:
+    """The user name an account takes when erased: erased-user-<id>, or with a suffix when
+    another account holds that name already."""
+    accounts = get_user_model()._default_manager.exclude(pk=user.pk)
+    username = base = ERASED_USERNAME.format(pk=user.pk)
+    suffix = 1
+    while accounts.filter(username=username).exists():
+        suffix += 1
+        username = f"{base}-{suffix}"
+    return username
 
 
 def is_erased_user(user) -> bool:
-    """Whether the account was anonymised by `erase_personal_data --user`."""
-    return user is not None and user.pk is not None and user.get_username() == erased_username(user)
+    """Whether the account was anonymised by `erase_personal_data --user`: its password is
+    the erasure's mark, which no password Django sets can equal (an unusable password is "!"
+    and 40 letters or digits, a usable one a hash). Its user name does not say: anyone may
+    be called erased-user-7."""
+    return user is not None and user.pk is not None and user.password == ERASED_PASSWORD
 
 
 def find(query: PersonQuery) -> list[Candidate]:
@@ -377,27 +528,32 @@ def _batches(items: list, size: int = BATCH):
 # A person's data on request
 
 
-def export_document(queries: list[PersonQuery]) -> dict:
-    """Everything the registry holds about the people `queries` name, as one JSON-able
-    document: each app's records with every historical version (dates, who changed them),
-    the free text that names them, and the user account that has their e-mail."""
+def export_document(requests: list[tuple[PersonQuery, list[Candidate]]]) -> dict:
+    """Everything the registry holds about the people requested, as one JSON-able document:
+    each candidate's records with every historical version (dates, who changed them), the
+    free text that names them, the admin's log of their records, and the user account that
+    has the requested e-mail. Each request comes with the candidates it found (at most one
+    person, `the_one`)."""
     parts = {_section(source): [] for source in _people.values()}
-    texts = []
-    for query in queries:
-        texts += [query.email, query.name]
-        for source in _people.values():
-            part = source.export(query)
+    namings, admin_log = [], []
+    for query, candidates in requests:
+        asked = [query.email] if candidates else [query.email, query.name]
+        namings.append(Naming(own=tuple(naming_texts(asked))))
+        for candidate in candidates:
+            source = _people[candidate.kind]
+            part = source.export(candidate)
             parts[_section(source)] += part.records
-            texts += part.texts
-    emails = {query.email.strip().lower() for query in queries if query.email.strip()}
+            namings.append(part.naming)
+            admin_log += part.admin_log
+    emails = {query.email.strip() for query, _ in requests if query.email.strip()}
     users = get_user_model()._default_manager.filter(
-        reduce(or_, (Q(email__iexact=email) for email in emails), Q(pk__in=[]))
+        reduce(or_, (equal_any_case("email", email) for email in emails), Q(pk__in=[]))
     )
     return {
         "generated_at": timezone.now(),
-        "requested": [query.described() for query in queries],
+        "requested": [query.described() for query, _ in requests],
         **parts,
-        "mentions": mentions_of(naming_texts(texts)),
+        "mentions": mentions_of(namings) + admin_log,
         "accounts": [account_data(user) for user in users.order_by("pk")],
     }
 

@@ -360,7 +360,7 @@ def plan_user_erasure(account) -> personal_data.ErasurePlan:
     uploads = PendingImport.objects.filter(user=account).count()
     lines = (
         f"account {account.get_username()}: name, e-mail and user name replaced "
-        f"(by {personal_data.erased_username(account)}), password made unusable, "
+        f"(by {personal_data.anonymised_username(account)}), password made unusable, "
         "account deactivated",
         f"{tokens} API token(s) revoked, {sessions} session(s) ended",
         f"{representations} representation(s) of a country ended",
@@ -400,9 +400,9 @@ def erase_user_account(*, by, account) -> personal_data.ErasurePlan:
     uploads = PendingImport.objects.filter(user=account).delete()[0]
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username=username).delete()
-    account.username = personal_data.erased_username(account)
+    account.username = personal_data.anonymised_username(account)
     account.first_name = account.last_name = account.email = ""
-    account.set_unusable_password()
+    account.password = personal_data.ERASED_PASSWORD
     account.is_active = account.is_staff = account.is_superuser = False
     account.save()
     account.groups.clear()
@@ -411,7 +411,7 @@ def erase_user_account(*, by, account) -> personal_data.ErasurePlan:
     # The admin's log names the account and its representations by their user name.
     personal_data.scrub_admin_log(get_user_model(), [account.pk], [username, *texts])
     personal_data.scrub_admin_log(Representative, representative_ids, [username, *texts])
-    mentions = personal_data.scrub_mentions(texts)
+    mentions = personal_data.scrub_mentions([personal_data.Naming(own=tuple(texts))])
     versions = _changes_by(account)
     personal_data.log_erasure(
         by=by,
@@ -463,10 +463,11 @@ class Purged:
 
 @transaction.atomic
 def purge_history(*, older_than_days: int, dry_run: bool = False) -> list[Purged]:
-    """Scrub the identifying fields of every historical version of the people's records
-    (experts) removed more than `older_than_days` ago, as an erasure does, and of the
-    admin's log about them; one erasure-log line per country. `dry_run` counts only."""
-    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    """Scrub the people's records (experts) removed more than `older_than_days` ago, as an
+    erasure does: every historical version's identifying fields, the admin's log of them and
+    the free text naming them; one erasure-log line per country. `dry_run` counts only.
+    Raises ValueError when the days reach before the calendar's first day."""
+    cutoff = timezone.now() - retention_period(older_than_days)
     purged = []
     for source in personal_data.people_sources():
         model = source.model
@@ -481,14 +482,25 @@ def purge_history(*, older_than_days: int, dry_run: bool = False) -> list[Purged
             by_country.setdefault(removed[pk], []).append(pk)
         countries = Country.objects.in_bulk(list(by_country))
         for country_id, country_ids in sorted(by_country.items()):
-            texts = personal_data.naming_texts_of(model, country_ids)
-            scrubbed = personal_data.scrub_versions(model, country_ids)
-            personal_data.scrub_admin_log(model, country_ids, texts)
             personal_data.log_erasure(
                 by=None,
                 kind=ErasureLog.Kind.PURGE,
                 country=countries.get(country_id),
                 records=len(country_ids),
-                versions=scrubbed,
+                versions=source.scrub(country_ids),
             )
     return purged
+
+
+def retention_period(days: int) -> datetime.timedelta:
+    """`days` as a period before now; ValueError, saying the largest number accepted, when
+    it reaches before the calendar's first day."""
+    longest = (timezone.now() - datetime.datetime.min.replace(tzinfo=datetime.UTC)).days - 1
+    if days < 0:
+        raise ValueError(f"--older-than takes a number of days, 0 or more, not {days}.")
+    if days > longest:
+        raise ValueError(
+            f"--older-than takes a number of days up to {longest} (the calendar's first day), "
+            f"not {days}."
+        )
+    return datetime.timedelta(days=days)

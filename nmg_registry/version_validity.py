@@ -15,7 +15,7 @@ bulk history's INSERT … SELECT, a data fix in a shell, a test that backdates v
 an index of the history, not a second copy of it.
 """
 
-from django.db import models
+from django.db import migrations, models
 
 FIELD = "history_valid_until"
 
@@ -34,6 +34,21 @@ class VersionValidity(models.Model):
 
     class Meta:
         abstract = True
+
+
+def installation(*tables: str) -> migrations.RunPython:
+    """The migration operation that fills the column of each history table and installs its
+    triggers (dropped again when the migration is reversed)."""
+
+    def forwards(apps, schema_editor):
+        for table in tables:
+            install(schema_editor, table)
+
+    def backwards(apps, schema_editor):
+        for table in tables:
+            uninstall(schema_editor, table)
+
+    return migrations.RunPython(forwards, backwards)
 
 
 def install(schema_editor, table: str) -> None:

@@ -33,7 +33,7 @@ def register() -> None:
     selectors.add_to_kept_countries("rounds", open_rounds_of)
     moments.register_round_moment(round_moment)
     # A text answer may name a person (the WG1 representative, a plan's contact).
-    personal_data.register_mentions(Answer, ("text",))
+    personal_data.register_mentions(Answer, ("text",), country="response__country_id")
 
 
 def _readable_rounds(user):

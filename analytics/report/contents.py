@@ -11,11 +11,12 @@ country's answers as the policy lets the reader see them (the annex).
 """
 
 import datetime
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import ClassVar
 
 from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from analytics import charts, tables
 from analytics.recommendations import RoundRecommendations, round_recommendations
@@ -43,7 +44,6 @@ from surveys.selectors import answers_as_read
 # width holds, is set on a landscape page.
 WIDE_TABLE_COLUMNS = 13
 WIDE_HEADER_CHARACTERS = 150
-ANSWERS_FOR_SIGNED_IN = "The countries' answers are shown to signed-in users."
 ANSWERS_OF_A_DRAFT = "The countries' answers to a draft round are shown to WP6 staff only."
 
 
@@ -117,8 +117,8 @@ class Report:
 
 def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) -> Report:
     """The report of `survey` as `user` may read it: every figure as the pages and the JSON
-    show them; the annex gives each country's answers to a signed-in reader only. A fixed
-    number of queries whatever the number of countries."""
+    show them; the annex gives each country's submitted answers to whoever may read them.
+    A fixed number of queries whatever the number of countries."""
     now = timezone.localtime(now)
     summary = survey_summary(survey=survey)
     moment = Moment(at=round_closed_at(survey=survey), round=survey.slug)
@@ -141,7 +141,7 @@ def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) 
         sections.append(_comparison_section(previous, survey))
     sections += _recommendation_sections(recommendations)
     sections += _annex(summary, composition, models, recommendations, names, answers, withheld)
-    return Report(
+    report = Report(
         survey=survey.slug,
         title=survey.title,
         round_dates=_round_dates(survey),
@@ -150,6 +150,38 @@ def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) 
         generated_at=now,
         sections=sections,
     )
+    return printable(report)
+
+
+# C0 control characters but tab and line ends: the registry keeps them (an XLSX cell may
+# hold a vertical tab, Word's manual line break), but python-docx refuses them and
+# WeasyPrint writes a PDF whose text no reader can extract once one is in it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def printable(value):
+    """`value` (the report, or any part of it) with every control character in its texts
+    turned into a space: one cleaning step before either renderer."""
+    if isinstance(value, str):
+        if not _CONTROL.search(value):
+            return value
+        cleaned = _CONTROL.sub(" ", value)
+        return mark_safe(cleaned) if isinstance(value, SafeData) else cleaned
+    if isinstance(value, list | tuple):
+        items = [printable(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: new
+            for f in fields(value)
+            if f.init and (new := printable(old := getattr(value, f.name))) is not old
+        }
+        return replace(value, **changes) if changes else value
+    return value
 
 
 def _day(value) -> str:
@@ -447,11 +479,9 @@ def _country_recommendations(result: RoundRecommendations, code: str) -> list:
 
 
 def _answers(survey: Survey, user) -> tuple[dict[str, list] | None, str]:
-    """Each country's submitted answers as the user may read them, or None and why not: to
-    an anonymous reader (the aggregates may be public, the answers country by country are
-    not shown) and, in a draft round, to anyone but staff."""
-    if not permissions.is_signed_in(user):
-        return None, ANSWERS_FOR_SIGNED_IN
+    """Each country's submitted answers as the user may read them (the policy's submitted
+    responses: every reader of the aggregates, anonymous ones of a public registry too), or
+    None and why not: in a draft round, to anyone but staff."""
     if not permissions.can_read_round(user, survey):
         return None, ANSWERS_OF_A_DRAFT
     submitted = Answer.objects.filter(response__survey=survey).submitted()

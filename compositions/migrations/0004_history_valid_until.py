@@ -11,16 +11,6 @@ from nmg_registry import version_validity
 TABLES = ["compositions_historicalexpert", "compositions_historicalmembership"]
 
 
-def install(apps, schema_editor):
-    for table in TABLES:
-        version_validity.install(schema_editor, table)
-
-
-def uninstall(apps, schema_editor):
-    for table in TABLES:
-        version_validity.uninstall(schema_editor, table)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("compositions", "0003_history_version_indexes"),
@@ -47,5 +37,5 @@ class Migration(migrations.Migration):
                 null=True,
             ),
         ),
-        migrations.RunPython(install, uninstall),
+        version_validity.installation(*TABLES),
     ]

@@ -18,7 +18,7 @@ from compositions.models import Expert, Membership
 from nmg_registry import permissions, personal_data, wording
 from nmg_registry.bulk_writes import BulkHistory
 from nmg_registry.models import Country
-from nmg_registry.personal_data import Candidate, ErasurePlan, ExportPart, PersonQuery
+from nmg_registry.personal_data import Candidate, ErasurePlan, ExportPart, Naming, PersonQuery
 
 KIND = "expert"
 # The change reason of the removal an erasure records.
@@ -32,6 +32,8 @@ def find_experts(query: PersonQuery) -> list[Candidate]:
     candidate, with every record that had it. A query needs an e-mail or a name."""
     if not (query.email.strip() or query.name.strip()):
         return []
+    if any(map(personal_data.is_marker, (query.email, query.name, query.institution))):
+        return []  # the marker is what every erased person reads
     ids = set(_matching(Expert.objects.all(), query).values_list("pk", flat=True))
     ids |= set(_matching(Expert.history.all(), query).values_list("id", flat=True))
     latest = _latest_versions(ids)
@@ -59,9 +61,21 @@ def find_experts(query: PersonQuery) -> list[Candidate]:
     )
 
 
+def query_of(expert: Expert) -> PersonQuery:
+    """The request naming a stored expert's identity (compositions.identity): their country
+    and e-mail, or, without one, their name and institution."""
+    if expert.email.strip():
+        return PersonQuery(email=expert.email, country=expert.country)
+    return PersonQuery(name=expert.name, institution=expert.institution, country=expert.country)
+
+
 def candidate_of(expert: Expert) -> Candidate:
-    """The erasure candidate of one stored expert (the admin's action)."""
-    return Candidate(
+    """The person a stored expert is (the admin's actions): found as the command finds them,
+    so with every earlier record of the same identity, removed ones included."""
+    for candidate in find_experts(query_of(expert)):
+        if expert.pk in candidate.ids:
+            return candidate
+    return Candidate(  # the identity moved on in the history; the record alone
         kind=KIND,
         ids=frozenset({expert.pk}),
         country=expert.country,
@@ -72,14 +86,20 @@ def candidate_of(expert: Expert) -> Candidate:
 def plan_erasure(candidate: Candidate) -> ErasurePlan:
     """What erasing the candidate would remove and scrub, for a dry run or a confirmation."""
     ids = candidate.ids
-    texts = personal_data.naming_texts_of(Expert, ids)
+    naming = naming_of(ids, candidate.country.pk)
     experts = Expert.objects.filter(pk__in=ids).count()
     seats = Membership.objects.filter(expert_id__in=ids).count()
     versions = _versions(ids)
-    uploads = len(personal_data.uploads_naming(texts))
-    mentions = len(personal_data.mentions_of(texts))
+    uploads = len(personal_data.uploads_naming(list(naming.texts)))
+    mentions = len(personal_data.mentions_of([naming]))
+    earlier = len(ids) - experts
     lines = (
         f"{experts} expert record(s) of {candidate.country.code} and their {seats} seat(s) removed",
+        *(
+            [f"{earlier} earlier record(s) of the same person, removed before, scrubbed"]
+            if earlier
+            else []
+        ),
         f"{versions} historical version(s) of the expert and their seats kept for the figures, "
         f"with {', '.join(Expert.identifying_fields)} replaced by {personal_data.MARKER}",
         f"{uploads} upload(s) waiting for confirmation that name them deleted",
@@ -106,15 +126,14 @@ def erase_expert(candidate: Candidate, *, user) -> ErasurePlan:
         raise PermissionDenied("Only WP6 staff may erase personal data.")
     ids = candidate.ids
     list(Expert.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
-    texts = personal_data.naming_texts_of(Expert, ids)
+    naming = naming_of(ids, candidate.country.pk)
     seats = list(Membership.objects.filter(expert_id__in=ids))
     experts = list(Expert.objects.filter(pk__in=ids))
     # The removal is recorded as any other, with its user; its versions are scrubbed below.
     history = BulkHistory(user=user, reason=ERASURE_REASON)
     history.delete(Membership, seats)
     history.delete(Expert, experts)
-    personal_data.scrub_versions(Expert, ids)
-    uploads, mentions = personal_data.erase_traces(texts)
+    uploads, mentions = _scrub(ids, naming, uploads=True)
     versions = _versions(ids)
     personal_data.log_erasure(
         by=user,
@@ -133,10 +152,59 @@ def erase_expert(candidate: Candidate, *, user) -> ErasurePlan:
     )
 
 
-def export_expert_data(query: PersonQuery) -> ExportPart:
-    """Every expert record `query` matches, present or removed, with every version of it
-    and of its seats: dates, what each held, and who changed it."""
-    ids = {pk for candidate in find_experts(query) for pk in candidate.ids}
+def scrub_removed(ids) -> int:
+    """Scrub removed expert records as an erasure does (purge_history): every version, the
+    admin's log of them and of their seats, the free text naming them. Waiting uploads stay:
+    one naming the person may be bringing them back. Returns the versions scrubbed."""
+    ids = frozenset(ids)
+    latest = _latest_versions(ids)
+    country_id = latest[min(ids)]["country_id"] if latest else None
+    scrubbed = personal_data.unscrubbed_versions(Expert, ids)
+    _scrub(ids, naming_of(ids, country_id), uploads=False)
+    return scrubbed
+
+
+def naming_of(ids, country_id) -> Naming:
+    """How free text names the person of the records `ids` (of `country_id`): their e-mails
+    anywhere; their names anywhere unless another expert, present or past, bears one too,
+    then only in their own country's free text."""
+    own, shared = [], []
+    for text in personal_data.naming_texts_of(Expert, ids):
+        borne = "@" not in text and (
+            Expert.objects.exclude(pk__in=ids)
+            .filter(personal_data.equal_any_case("name", text))
+            .exists()
+            or Expert.history.exclude(id__in=ids)
+            .filter(personal_data.equal_any_case("name", text))
+            .exists()
+        )
+        (shared if borne else own).append(text)
+    return Naming(own=tuple(own), shared=tuple(shared), country_id=country_id)
+
+
+def _scrub(ids, naming: Naming, *, uploads: bool) -> tuple[int, int]:
+    """Every version of the records `ids` scrubbed, the admin's log of them and of their
+    seats, the free text naming them, and (`uploads`) the waiting uploads naming them
+    deleted: (uploads deleted, free-text rows scrubbed)."""
+    personal_data.scrub_versions(Expert, ids)
+    personal_data.scrub_admin_log(Expert, ids, list(naming.texts))
+    personal_data.scrub_admin_log(Membership, _seat_ids(ids), list(naming.texts))
+    if uploads:
+        return personal_data.erase_traces(naming)
+    return 0, personal_data.scrub_mentions([naming])
+
+
+def _seat_ids(ids) -> set:
+    """Every seat the records `ids` held, present or removed."""
+    return set(Membership.history.filter(expert_id__in=ids).values_list("id", flat=True)) | set(
+        Membership.objects.filter(expert_id__in=ids).values_list("pk", flat=True)
+    )
+
+
+def export_expert_data(candidate: Candidate) -> ExportPart:
+    """Every expert record of the candidate, present or removed, with every version of it
+    and of its seats: dates, what each held, and who changed it; the admin's log of them."""
+    ids = candidate.ids
     records = []
     for pk in sorted(ids):
         current = Expert.objects.filter(pk=pk).select_related("country", "stakeholder_type")
@@ -164,7 +232,12 @@ def export_expert_data(query: PersonQuery) -> ExportPart:
                 ],
             }
         )
-    return ExportPart(records=records, texts=personal_data.naming_texts_of(Expert, ids))
+    return ExportPart(
+        records=records,
+        naming=naming_of(ids, candidate.country.pk if candidate.country else None),
+        admin_log=personal_data.admin_log_of(Expert, ids)
+        + personal_data.admin_log_of(Membership, _seat_ids(ids)),
+    )
 
 
 def _matching(rows, query: PersonQuery):
@@ -173,7 +246,7 @@ def _matching(rows, query: PersonQuery):
     for field_name in ("email", "name", "institution"):
         value = getattr(query, field_name).strip()
         if value:
-            rows = rows.filter(**{f"{field_name}__iexact": value})
+            rows = rows.filter(personal_data.equal_any_case(field_name, value))
     return rows
 
 

@@ -6,6 +6,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from nmg_registry import personal_data
 from nmg_registry.models import Country
 from nmg_registry.personal_data import Candidate, PersonQuery
 
@@ -47,6 +48,12 @@ class PersonalDataCommand(BaseCommand):
         email, name = options["email"].strip(), options["name"].strip()
         if not (email or name):
             raise CommandError(NAME_THE_PERSON)
+        for option in ("email", "name", "institution"):
+            if personal_data.is_marker(options[option]):
+                raise CommandError(
+                    f"--{option} {options[option].strip()} is what an erased value reads: it "
+                    "names no one (every erased person reads so). Name the person as recorded."
+                )
         country = None
         if options["country"].strip():
             try:

@@ -12,16 +12,6 @@ from nmg_registry import version_validity
 TABLES = ["nmg_registry_historicalmirrorgroup"]
 
 
-def install(apps, schema_editor):
-    for table in TABLES:
-        version_validity.install(schema_editor, table)
-
-
-def uninstall(apps, schema_editor):
-    for table in TABLES:
-        version_validity.uninstall(schema_editor, table)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("nmg_registry", "0007_country_url_validators"),
@@ -42,5 +32,5 @@ class Migration(migrations.Migration):
             sql="CREATE INDEX nmg_registry_hmirror_id_date ON nmg_registry_historicalmirrorgroup (id, history_date, history_id)",
             reverse_sql="DROP INDEX nmg_registry_hmirror_id_date",
         ),
-        migrations.RunPython(install, uninstall),
+        version_validity.installation(*TABLES),
     ]

@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.apps import apps
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -18,7 +18,7 @@ from analytics.selectors import composition_summary
 from compositions.models import Expert, Membership
 from compositions.services.experts import update_expert
 from nmg_registry.concurrency import version_of
-from nmg_registry.models import Country, ErasureLog, PendingImport
+from nmg_registry.models import Country, ErasureLog, MirrorGroup, PendingImport
 from nmg_registry.moments import Moment
 from nmg_registry.tabular import cell_texts, write_xlsx
 from tests import factories
@@ -264,3 +264,153 @@ def test_history_of_past_days_is_untouched_by_a_later_erasure_of_someone_else(re
     it_versions = list(Expert.history.filter(id=registry.it_expert.pk).values())
     call_command("erase_personal_data", "--country", "ES", "--email", EMAIL, stdout=io.StringIO())
     assert list(Expert.history.filter(id=registry.it_expert.pk).values()) == it_versions
+
+
+# One person erased, no one else touched: a name as whole words, an e-mail as a whole
+# address, letter case aside in every alphabet; the admin's log of the erased records alone.
+
+
+def erase(*arguments) -> str:
+    out = io.StringIO()
+    call_command("erase_personal_data", *arguments, stdout=out)
+    return out.getvalue()
+
+
+def log_addition(user, record):
+    """The admin's log line of a record added through the admin."""
+    LogEntry.objects.log_actions(
+        user_id=user.pk,
+        queryset=[record],
+        action_flag=ADDITION,
+        change_message=[{"added": {}}],
+        single_object=True,
+    )
+
+
+def test_a_longer_name_or_address_holding_theirs_is_someone_else(registry):
+    """Erasing Ana Espinosa leaves Juana Espinosa (juana.espinosa@…) whole: her upload,
+    the notes naming her, her admin log; and "Jan Bergman" is not "Jan Berg"."""
+    cast = registry.cast
+    juana = factories.ExpertFactory(
+        country=cast.es, name="Juana Espinosa", email="juana.espinosa@example.es"
+    )
+    row = "ES,1,expert,elsi,UB,Juana Espinosa,,female,,juana.espinosa@example.es"
+    upload = stage(cast.rep_es, "juana.csv", f"{COMPOSITION_HEADER}\n{row}\n".encode())
+    notes = "Juana Espinosa (juana.espinosa@example.es, x.ana.espinosa@example.es.org) leads WG3."
+    Country.objects.filter(code="ES").update(notes=notes)
+    log_addition(cast.staff, juana)
+    factories.ExpertFactory(country=cast.es, name="Jan Berg", email="jan@example.es")
+    MirrorGroup.objects.filter(name="NMG España").update(
+        description="Chaired by Jan Bergman and Jan-Berg Olsen since 2021."
+    )
+
+    erase("--country", "ES", "--email", EMAIL)
+    erase("--country", "ES", "--email", "jan@example.es")
+
+    assert PendingImport.objects.filter(pk=upload.pk).exists()
+    assert Country.objects.get(code="ES").notes == notes
+    entry = LogEntry.objects.get(object_id=str(juana.pk), content_type__model="expert")
+    assert entry.object_repr == "Juana Espinosa (ES)"
+    assert MirrorGroup.objects.get(name="NMG España").description == (
+        "Chaired by Jan Bergman and Jan-Berg Olsen since 2021."
+    )
+
+
+def test_their_name_among_other_words_and_accents_is_scrubbed(registry):
+    """Whole words next to punctuation and accented neighbours: "Ana Espinosa's",
+    "(ana.espinosa@example.es)", "Ángel y Ana Espinosa." all name her."""
+    Country.objects.filter(code="ES").update(
+        notes=f"Ángel y {NAME}. {NAME}'s plan ({EMAIL}); mail {EMAIL.upper()}."
+    )
+    erase("--country", "ES", "--email", EMAIL)
+    assert Country.objects.get(code="ES").notes == (
+        "Ángel y [erased]. [erased]'s plan ([erased]); mail [erased]."
+    )
+
+
+def test_a_namesake_in_another_country_keeps_her_records_log_and_notes(registry):
+    """Erasing Ana García of ES: Ana García of IT keeps her record, her admin log and what
+    her country's free text says about her; ES's free text loses the name."""
+    cast = registry.cast
+    factories.ExpertFactory(country=cast.es, name="Ana García", email="ana@example.es")
+    other = factories.ExpertFactory(country=cast.it, name="Ana García", email="ana@example.it")
+    log_addition(cast.staff, other)
+    Country.objects.filter(code="IT").update(notes="Our coordinator is Ana García.")
+    Country.objects.filter(code="ES").update(notes="Ana García (ana@example.es) left.")
+
+    erase("--country", "ES", "--email", "ana@example.es")
+
+    other.refresh_from_db()
+    assert (other.name, other.email) == ("Ana García", "ana@example.it")
+    entry = LogEntry.objects.get(
+        content_type=ContentType.objects.get_for_model(Expert), object_id=str(other.pk)
+    )
+    assert entry.object_repr == "Ana García (IT)"
+    assert Country.objects.get(code="IT").notes == "Our coordinator is Ana García."
+    assert Country.objects.get(code="ES").notes == "[erased] ([erased]) left."
+
+
+def test_their_admin_log_is_scrubbed_in_the_json_django_writes(registry):
+    """The admin writes an added seat into the expert's log as JSON, "García" escaped as
+    "Garc\\u00eda": found all the same; the seat's own log entries too."""
+    cast = registry.cast
+    expert = factories.ExpertFactory(
+        country=cast.es, name="Ana García", email="ana.garcia@example.es"
+    )
+    seat = factories.MembershipFactory(expert=expert, working_group=factories.working_group(1))
+    LogEntry.objects.log_actions(
+        user_id=cast.staff.pk,
+        queryset=[expert],
+        action_flag=CHANGE,
+        change_message=[{"added": {"name": "membership", "object": str(seat)}}],
+        single_object=True,
+    )
+    log_addition(cast.staff, seat)
+    erase("--country", "ES", "--email", "ana.garcia@example.es")
+    shown = [f"{e.object_repr} {e.get_change_message()}" for e in LogEntry.objects.all()]
+    assert shown and not [text for text in shown if "García" in text]
+    assert hits("Ana García", "Garc\\u00eda") == []
+
+
+def test_old_names_and_emails_go_too(registry):
+    cast = registry.cast
+    expert = factories.ExpertFactory(country=cast.es, name="Marta Vieja", email="old@example.es")
+    factories.MembershipFactory(expert=expert, working_group=factories.working_group(1))
+    update_expert(
+        user=cast.staff,
+        expert=expert,
+        version=version_of(expert),
+        values={"name": "Marta Nueva", "email": "new@example.es"},
+    )
+    Country.objects.filter(code="IT").update(notes="Marta Vieja (old@example.es) helped")
+    erase("--country", "ES", "--email", "OLD@example.es")
+    assert hits("Marta Vieja", "Marta Nueva", "old@example.es", "new@example.es") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("José Ñúñez", "JOSÉ ÑÚÑEZ"),
+        ("Γιώργος Παπαδόπουλος", "ΓΙΏΡΓΟΣ παπαδόπουλος"),
+        ("Žofia Černá", "žOFIA čERNÁ"),
+    ],
+)
+def test_letter_case_aside_in_every_alphabet(registry, name, written):
+    """SQLite's LIKE folds ASCII letters only: "JOSÉ ÑÚÑEZ" is José Ñúñez all the same, in
+    free text and in the request."""
+    factories.ExpertFactory(country=registry.cast.es, name=name, institution="CNIO", email="")
+    Country.objects.filter(code="ES").update(notes=f"Ask {written}.")
+    said = erase("--country", "ES", "--name", written.swapcase(), "--institution", "cnio")
+    assert "Erased: 1 record(s) of ES removed" in said
+    assert Country.objects.get(code="ES").notes == "Ask [erased]."
+    assert hits(name) == []
+
+
+def test_the_marker_names_no_one(registry):
+    """Every erased person reads "[erased]": asked for, it is refused, not taken as one."""
+    for expert in (registry.es_expert, registry.it_expert):
+        erase("--email", expert.email)
+    for arguments in (["--name", "[erased]"], ["--name", "[ERASED]", "--institution", "x"]):
+        with pytest.raises(CommandError, match="is what an erased value reads"):
+            erase(*arguments)
+    assert ErasureLog.objects.count() == 2

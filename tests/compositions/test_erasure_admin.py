@@ -7,9 +7,12 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 
-from compositions.models import Expert
+from compositions.models import Expert, Membership
 from compositions.services import erasure
+from compositions.services.experts import remove_expert
+from nmg_registry.concurrency import version_of
 from nmg_registry.models import ErasureLog
+from tests import factories
 from tests.admin_helpers import admin_url, as_admin_user
 from tests.compositions.test_erasure import hits
 from tests.conftest import PERSONAL
@@ -86,3 +89,63 @@ def test_the_erasure_log_is_staffs_and_read_only(client, registry):
     assert client.get(admin_url(ErasureLog, "add")).status_code == 403
     client.force_login(as_admin_user(registry.cast.rep_es))
     assert client.get(admin_url(ErasureLog)).status_code == 403
+
+
+def test_the_admin_erases_the_whole_person_as_the_command_does(client, registry):
+    """Eva was removed once and added again (a new record, the same e-mail): the admin's
+    action, chosen on the new record, lists and erases both, as the command would."""
+    cast = registry.cast
+    first = factories.ExpertFactory(country=cast.es, name="Eva Dos", email="eva@example.es")
+    first_pk = first.pk
+    first.delete()
+    again = factories.ExpertFactory(country=cast.es, name="Eva Dos", email="EVA@example.es")
+    client.force_login(cast.staff)
+
+    page = act(client, "erase_personal_data", again).content.decode()
+    assert f"expert #{first_pk}, #{again.pk}" in page
+    assert "1 earlier record(s) of the same person, removed before, scrubbed" in page
+
+    assert act(client, "erase_personal_data", again, confirmed="yes").status_code == 302
+    assert not Expert.objects.filter(pk=again.pk).exists()
+    assert hits("Eva Dos", "eva@example.es") == []
+    (line,) = ErasureLog.objects.all()
+    assert line.versions == Expert.history.filter(id__in=[first_pk, again.pk]).count()
+
+
+def test_the_admin_export_of_an_expert_without_email_holds_them_alone(client, registry):
+    """Two Luis Sin Correo of ES, without e-mail, at different institutions: the export
+    chosen on one holds that one (their identity is name and institution), not both."""
+    cast = registry.cast
+    cnio = factories.ExpertFactory(
+        country=cast.es, name="Luis Sin Correo", institution="CNIO", email=""
+    )
+    factories.ExpertFactory(country=cast.es, name="Luis Sin Correo", institution="UPF", email="")
+    client.force_login(cast.staff)
+    document = json.loads(act(client, "export_personal_data", cnio).content)
+    assert [record["id"] for record in document["experts"]] == [cnio.pk]
+    assert document["requested"] == ["name Luis Sin Correo, institution CNIO, in ES"]
+
+
+def test_the_admin_history_of_a_seat_whose_expert_is_gone(client, registry):
+    """A seat's history page after its expert was removed, or erased: shown, naming the
+    expert as their last version does ("[erased]" once erased)."""
+    cast = registry.cast
+    client.force_login(cast.staff)
+    removed, erased = registry.es_expert, registry.it_expert
+    seats = {
+        expert.pk: list(expert.memberships.values_list("pk", flat=True))
+        for expert in (removed, erased)
+    }
+    name = removed.name
+    remove_expert(user=cast.staff, expert=removed, version=version_of(removed))
+    erasure.erase_expert(erasure.candidate_of(erased), user=cast.staff)
+    for expert_pk, expected, absent in (
+        (removed.pk, name, None),
+        (erased.pk, "[erased]", PERSONAL["IT"][0]),
+    ):
+        for seat in seats[expert_pk]:
+            page = client.get(admin_url(Membership, "history", seat))
+            text = page.content.decode()
+            assert page.status_code == 200, seat
+            assert expected in text
+            assert absent is None or absent not in text

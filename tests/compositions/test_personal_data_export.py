@@ -101,3 +101,47 @@ def test_an_erased_person_is_no_longer_found(registry):
 def test_bad_requests_are_refused_with_a_message(registry, arguments, message):
     with pytest.raises(CommandError, match=message):
         export(*arguments)
+
+
+def test_a_request_naming_two_people_is_refused(registry):
+    """Two different Ana García (ES and IT): one document must not hand one the other's
+    data. Refused as an erasure would be, each listed without being named; --country
+    chooses."""
+    cast = registry.cast
+    factories.ExpertFactory(country=cast.es, name="Ana García", email="ana@example.es")
+    factories.ExpertFactory(country=cast.it, name="Ana García", email="ana@example.it")
+    with pytest.raises(CommandError) as refused:
+        export("--name", "ana garcía")
+    message = str(refused.value)
+    assert "2 people match name ana garcía" in message
+    assert "ES: expert #" in message and "IT: expert #" in message
+    assert "example" not in message
+    (record,) = export("--name", "ANA GARCÍA", "--country", "IT")["experts"]
+    assert record["current"]["email"] == "ana@example.it"
+
+
+def test_the_document_holds_no_secret(registry):
+    cast = registry.cast
+    cast.rep_es.email = "rep@example.es"
+    cast.rep_es.save()
+    _, key = services.create_api_token(user=cast.rep_es, name="bi")
+    out = io.StringIO()
+    call_command("export_personal_data", "--email", "REP@example.es", stdout=out)
+    text = out.getvalue()
+    assert cast.rep_es.password not in text
+    assert "key_hash" not in text and "pbkdf2" not in text and key not in text
+    assert json.loads(text)["accounts"][0]["username"] == "rep_es"
+
+
+def test_the_admin_log_of_their_records_is_in_the_document(registry):
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    LogEntry.objects.log_actions(
+        user_id=registry.cast.staff.pk,
+        queryset=[registry.es_expert, registry.it_expert],
+        action_flag=ADDITION,
+        change_message=[{"added": {}}],
+    )
+    mentions = export("--email", EMAIL)["mentions"]
+    logged = [m["value"] for m in mentions if m["table"] == "admin.logentry"]
+    assert logged == [f"{NAME} (ES): Added."]

@@ -6,13 +6,15 @@ import datetime
 import io
 
 import pytest
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from analytics.selectors import composition_summary
 from compositions.models import Expert
-from nmg_registry.models import ErasureLog
+from nmg_registry.models import Country, ErasureLog
 from nmg_registry.moments import Moment
 from tests import factories
 from tests.compositions.test_erasure import hits
@@ -100,3 +102,34 @@ def test_bad_options_are_refused_with_a_message(departures, arguments, message):
     with pytest.raises(CommandError, match=message):
         purge(*arguments)
     assert hits("Olga Antigua")
+
+
+@pytest.mark.parametrize("days", ["1000000000", "999999999", "10000000"])
+def test_more_days_than_the_calendar_holds_are_refused(departures, days):
+    with pytest.raises(CommandError, match=f"a number of days up to [0-9]+ .* not {days}"):
+        purge("--older-than", days)
+    assert hits("Olga Antigua")
+
+
+def test_the_free_text_naming_them_is_scrubbed_as_an_erasure_does(registry, departures):
+    """The same scrubbing as an erasure: the notes naming Olga, long gone, and the admin's
+    log of her record; Olga Antiguas-Pérez, someone else, stays."""
+    long_gone, _recent = departures
+    Country.objects.filter(code="ES").update(
+        notes="Olga Antigua (olga@example.es) left in 2020; Olga Antiguas-Pérez stays."
+    )
+    LogEntry.objects.create(
+        user=registry.cast.staff,
+        content_type=ContentType.objects.get_for_model(Expert),
+        object_id=str(long_gone),
+        object_repr="Olga Antigua (ES)",
+        action_flag=ADDITION,
+        change_message="[]",
+    )
+    purge("--older-than", "30")
+    assert Country.objects.get(code="ES").notes == (
+        "[erased] ([erased]) left in 2020; Olga Antiguas-Pérez stays."
+    )
+    assert LogEntry.objects.get().object_repr == "[erased] (ES)"
+    # What the dump still finds is the other person's name, which holds hers.
+    assert hits("Olga Antigua", "olga@example.es") == [Country.objects.get(code="ES").notes]

@@ -14,8 +14,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from compositions.models import Expert
-from nmg_registry import history, services
+from nmg_registry import history, services, wording
 from nmg_registry.models import ApiToken, ErasureLog, PendingImport, Representative
+from tests import factories
 from tests.compositions.test_erasure import hits
 from tests.factories import TEST_PASSWORD
 
@@ -131,3 +132,28 @@ def test_only_staff_may_erase_an_account(registry, rosa):
     with pytest.raises(PermissionDenied):
         services.erase_user_account(by=registry.cast.rep_it, account=rosa[0])
     assert get_user_model().objects.filter(username="rep_es").exists()
+
+
+def test_a_user_name_like_an_erased_one_is_no_erasure(registry, rosa):
+    """User names are typed by people: another account may already be called
+    erased-user-<rosa's id> (her erasure then picks another name), and a live account
+    called erased-user-<its own id> is still a person, erased on request like any other."""
+    user, _ = rosa
+    factories.UserFactory(username=f"erased-user-{user.pk}")
+    out = io.StringIO()
+    call_command("erase_personal_data", "--user", "rep_es", stdout=out)
+    erased = get_user_model().objects.get(pk=user.pk)
+    assert erased.username == f"erased-user-{user.pk}-2"
+    assert f"it is now erased-user-{user.pk}-2" in out.getvalue()
+    assert hits(FIRST + " " + LAST, EMAIL, "rep_es") == []
+
+    look_alike = factories.UserFactory(first_name="Real", last_name="Person", email="real@x.org")
+    look_alike.username = f"erased-user-{look_alike.pk}"
+    look_alike.save()
+    assert wording.person(look_alike) == "Real Person"  # not "an erased user"
+    call_command("erase_personal_data", "--user", look_alike.username, stdout=io.StringIO())
+    look_alike.refresh_from_db()
+    assert (look_alike.email, look_alike.first_name, look_alike.is_active) == ("", "", False)
+    assert wording.person(look_alike) == "an erased user"
+    with pytest.raises(CommandError, match="was erased already"):
+        call_command("erase_personal_data", "--user", look_alike.username, stdout=io.StringIO())

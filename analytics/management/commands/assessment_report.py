@@ -1,6 +1,7 @@
 """`python manage.py assessment_report <survey-slug> --format pdf|docx --output FILE`
 (DESIGN section 5): a round's assessment report written to a file."""
 
+import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -27,7 +28,12 @@ class Command(BaseCommand):
             metavar="|".join(FORMATS),
             help="pdf (to print or publish) or docx (to write the narrative around the figures)",
         )
-        parser.add_argument("--output", required=True, metavar="FILE", help="the file to write")
+        parser.add_argument(
+            "--output",
+            required=True,
+            metavar="FILE",
+            help="the file to write; - writes the report to the standard output",
+        )
 
     def handle(self, *args, survey, file_format, output, **options):
         try:
@@ -38,7 +44,16 @@ class Command(BaseCommand):
             round_ = survey_by_slug(slug=survey)
         except Survey.DoesNotExist as exc:
             raise CommandError(str(exc)) from None
+        if not output.strip():
+            raise CommandError("--output: give a file name, or - for the standard output")
         made = report_file(survey=round_, user=Viewer(), file_format=file_format)
+        if output == "-":
+            # The bytes alone on stdout (for a pipe): the summary line goes to stderr.
+            self.stdout.flush()
+            sys.stdout.buffer.write(made.content)
+            sys.stdout.buffer.flush()
+            self.stderr.write(f"The report of {round_.title} ({len(made.content):,} bytes).")
+            return
         try:
             Path(output).write_bytes(made.content)
         except OSError as exc:

@@ -61,8 +61,9 @@ class Command(PersonalDataCommand):
             self.report(services.plan_user_erasure(account), "Dry run, nothing erased. Would:")
             return
         erased = services.erase_user_account(by=None, account=account)
+        account.refresh_from_db()
         self.stdout.write(
-            f"Account {username} erased: it is now {personal_data.erased_username(account)}, "
+            f"Account {username} erased: it is now {account.get_username()}, "
             f"and {erased.versions} historical version(s) it made name "
             f"{personal_data.ERASED_USER}."
         )

@@ -7,7 +7,7 @@ from django.core.management.base import CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
 from nmg_registry import personal_data
-from nmg_registry.management.personal import PersonalDataCommand
+from nmg_registry.management.personal import PersonalDataCommand, the_one
 
 
 class Command(PersonalDataCommand):
@@ -26,7 +26,10 @@ class Command(PersonalDataCommand):
 
     def handle(self, *args, **options):
         query = self.person_query(options)
-        document = personal_data.export_document([query])
+        candidates = personal_data.find(query)
+        if len(candidates) > 1:
+            the_one(candidates, query)  # refused: one document is about one person
+        document = personal_data.export_document([(query, candidates)])
         if not personal_data.holds_anything(document):
             raise CommandError(f"The registry holds nothing about {query.described()}.")
         text = json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)

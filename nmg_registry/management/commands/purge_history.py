@@ -27,8 +27,10 @@ class Command(PersonalDataCommand):
         )
 
     def handle(self, *args, older_than, dry_run, **options):
-        if older_than < 0:
-            raise CommandError(f"--older-than takes a number of days, 0 or more, not {older_than}.")
+        try:
+            services.retention_period(older_than)
+        except ValueError as refused:
+            raise CommandError(str(refused)) from None
         purged = services.purge_history(older_than_days=older_than, dry_run=dry_run)
         verb = "would be scrubbed (dry run, nothing changed)" if dry_run else "scrubbed"
         for line in purged:
