@@ -217,3 +217,22 @@ def test_the_report_gives_the_gender_table_as_its_reader_may_read_it(as_user, co
         if not exact(user, code):
             counts = [cell.split("\n")[0] for cell in row[1:6]]
             assert_no_small_count(counts, f"{user} report {code}")
+
+
+# --- shares where no expert has a type ---------------------------------------------------------
+
+
+def test_a_country_without_stakeholder_types_has_null_shares_not_zero(as_user, compositions):
+    # No expert of the fixture has a type: the shares are unknown, not 0 %.
+    client = as_user("viewer")
+
+    body = client.get("/api/v1/compositions/summary/").json()
+    response = client.get("/api/v1/compositions/summary/", {"format": "csv"})
+
+    es = next(c for c in body["countries"] if c["country"] == "ES")
+    assert es["stakeholder_info_missing"] is True
+    assert set(es["stakeholder_shares"].values()) == {None}
+    assert set(es["stakeholder_counts"].values()) == {0}
+    row = next(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
+    shares = [value for key, value in row.items() if key.startswith("stakeholder_shares.")]
+    assert shares and set(shares) == {""}
