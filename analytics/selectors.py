@@ -4,12 +4,16 @@ the HTML dashboards, the JSON API and the spreadsheet downloads all call these.
 
 Each selector answers in a fixed number of SQL queries whatever the number of countries,
 experts or rounds. Countries appear by EU code and every list is sorted by country code.
-Shares are fractions rounded to 4 places (`share()`); a share over zero is 0.
+Shares are fractions rounded to 4 places (`share()`); a share over zero is 0, except a
+country's stakeholder shares, which are None when none of its experts has a type.
+
+These selectors see every figure exactly; a breakdown of people by a personal attribute is
+cut to what the reader may see where the reader is known (`analytics.small_counts`).
 """
 
 import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, TextField
@@ -165,10 +169,18 @@ class CountryComposition:
     covers_all_working_groups: bool  # every ACTIVE working group covered
     working_group_info_missing: bool  # no membership names a working group
     stakeholder_counts: dict[str, int]  # slug -> experts, all ten slugs present
-    stakeholder_shares: dict[str, float]  # over the experts whose type is known
+    stakeholder_shares: dict[str, float | None]  # over the experts of known type; None: none
     most_represented: list[str]  # slugs with the highest count (ties: all); [] if none known
     stakeholder_info_missing: bool  # no expert has a type
-    gender: dict[str, int]  # female, male, other, undisclosed, unknown -> experts
+    # female, male, other, undisclosed, unknown -> experts; None where hidden from the reader
+    # (`analytics.small_counts`), with why in `gender_hidden` (`nmg_registry.disclosure`)
+    gender: dict[str, int | None]
+    gender_hidden: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gender_suppressed(self) -> bool:
+        """Whether some count of the country's gender breakdown is hidden from the reader."""
+        return bool(self.gender_hidden)
 
 
 @dataclass(frozen=True)
@@ -191,6 +203,10 @@ class CompositionSummary:
     # order, and the active working groups' numbers, ascending.
     stakeholder_types: tuple[tuple[str, str], ...] = ()
     active_working_groups: tuple[int, ...] = ()
+    # Each gender's experts over every country (the pages' totals row); None where hidden
+    # from the reader, with why in `gender_totals_hidden`.
+    gender_totals: dict[str, int | None] = field(default_factory=dict)
+    gender_totals_hidden: dict[str, str] = field(default_factory=dict)
 
 
 SIZE_BANDS = ((1, 9), (10, 20), (21, 50), (51, 100), (101, None))
@@ -235,7 +251,9 @@ def composition_summary(*, moment=None) -> CompositionSummary:
                 covers_all_working_groups=bool(active) and active <= set(covered),
                 working_group_info_missing=not covered,
                 stakeholder_counts=known,
-                stakeholder_shares={slug: share(n, typed) for slug, n in known.items()},
+                stakeholder_shares={
+                    slug: share(n, typed) if typed else None for slug, n in known.items()
+                },
                 most_represented=[slug for slug, n in known.items() if top and n == top],
                 stakeholder_info_missing=typed == 0,
                 gender={gender: genders[code][gender] for gender in GENDERS},
@@ -268,6 +286,7 @@ def composition_summary(*, moment=None) -> CompositionSummary:
         countries=countries,
         stakeholder_types=labels,
         active_working_groups=tuple(sorted(active)),
+        gender_totals={gender: sum(c.gender[gender] for c in countries) for gender in GENDERS},
     )
 
 

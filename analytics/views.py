@@ -28,6 +28,7 @@ from analytics.selectors import (
     survey_summary,
     targets_progress,
 )
+from analytics.small_counts import composition_as_read
 from nmg_registry import permissions
 from nmg_registry.downloads import check_file_format, file_response, spreadsheet_response
 from nmg_registry.errors import refusal
@@ -232,8 +233,9 @@ def report(request, slug, file_format):
 @page_moment
 def composition(request, moment):
     """Section 5.2: working groups, stakeholder types, sizes and gender of the compositions,
-    now or as they stood at `?as_of=` or when `?round=` closed (the page's picker)."""
-    summary = composition_summary(moment=moment)
+    now or as they stood at `?as_of=` or when `?round=` closed (the page's picker). The
+    gender counts the reader may not see are hidden (`analytics.small_counts`)."""
+    summary = composition_as_read(composition_summary(moment=moment), request.user)
     types, active = list(summary.stakeholder_types), list(summary.active_working_groups)
     numbers = tables.working_group_numbers(summary)
     shown = [

@@ -148,6 +148,26 @@ def acts_for_a_country(user) -> bool:
     return is_registry_staff(user) or bool(represented_country_ids(user))
 
 
+def expert_countries_readable_by(user) -> frozenset[str] | None:
+    """`can_read_experts` for every country at once, as EU codes, for a view over all
+    countries (an aggregate's breakdown by a personal attribute): None for a superuser,
+    every country's code for other staff. At most one query: whether the user is staff is
+    asked inside it."""
+    if not is_signed_in(user):
+        return frozenset()
+    if user.is_superuser:
+        return None
+    if user.pk is None:  # a reader without an account (`Viewer`): no country, no permission
+        return frozenset()
+    from nmg_registry.models import Country  # the models are loaded after this module
+
+    # Staff hold the permission: every country answers.
+    readable = Country.objects.filter(
+        Q(representatives__user=user) | Q(_holds_manage_registry(user))
+    ).values_list("code", flat=True)
+    return frozenset(readable)
+
+
 def can_list_experts(user) -> bool:
     """Whether the user may list experts at all: staff, and representatives (who then see
     only their own countries' experts). A viewer is refused rather than shown an empty list."""

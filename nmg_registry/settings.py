@@ -387,6 +387,12 @@ SPECTACULAR_SETTINGS = {
 # Registry behaviour.
 # Open the aggregates (dashboards, summary JSON, submitted responses) to anonymous readers.
 NMG_PUBLIC_AGGREGATES = env_bool("NMG_PUBLIC_AGGREGATES", False)
+# The smallest count of experts by a personal attribute (gender) a country's breakdown shows
+# to a reader who may not read that country's experts; smaller ones are hidden
+# (`nmg_registry.disclosure`). 0 shows every count.
+NMG_MIN_CELL = env_int("NMG_MIN_CELL", 3)
+if NMG_MIN_CELL < 0:
+    raise ImproperlyConfigured(f"NMG_MIN_CELL must be 0 or more, not {NMG_MIN_CELL}")
 # Who answers for the personal data the registry holds (the controller) and how to reach
 # them, as the privacy notice (/privacy/) names them, e.g. "WP6, ELIXIR Hub, privacy@example.org".
 NMG_PRIVACY_CONTACT = env_str("NMG_PRIVACY_CONTACT")

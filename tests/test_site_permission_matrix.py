@@ -6,7 +6,8 @@ of another country and staff. The API under /api/v1/ has its own walk
 The URLs come from the URL configuration: a page without a row in EXPECTED fails
 `test_the_matrix_covers_every_site_url` until someone decides who may open it. Path parameters
 are filled with real records of Spain (ES), so a request reaches the data. Every body is
-searched for the personal data and drafts of countries the reader does not keep, and a POST by
+searched for the personal data and drafts of countries the reader does not keep, and for
+their experts' counts by gender below NMG_MIN_CELL (tests/small_counts.py), and a POST by
 someone refused a page must be refused too and write nothing."""
 
 import pytest
@@ -28,6 +29,7 @@ from tests.conftest import (
     PERSONAL,
     foreign_data,
 )
+from tests.small_counts import gender_rows, small_counts_seen
 
 pytestmark = pytest.mark.django_db
 
@@ -248,6 +250,48 @@ def test_who_may_open_what(as_user, addresses, name, route, user):
     body = response.content.decode("utf-8", errors="replace")
     leaked = [text for text in foreign_data(user) if text in body]
     assert not leaked, f"{where} leaks {leaked}"
+    small = small_counts_seen(user, response)
+    assert not small, f"{where} shows small counts {small}"
+
+
+# The doors of the gender breakdown a plain GET of each page does not open: the table's
+# downloads and the round's report (its Word edition: the PDF prints the same contents).
+GENDER_DOORS = [
+    ("analytics:composition", {"download": "gender", "format": "csv"}),
+    ("analytics:composition", {"download": "gender", "format": "xlsx"}),
+    ("analytics:composition", {"as_of": "2100-01-01"}),
+    ("analytics:round-report-docx", {}),
+]
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["signed-in", "public"])
+@pytest.mark.parametrize("user", USERS)
+@pytest.mark.parametrize(("name", "query"), GENDER_DOORS, ids=lambda v: str(v))
+def test_no_reader_sees_a_small_count_of_experts_they_may_not_read(
+    as_user, addresses, settings, name, query, user, public
+):
+    settings.NMG_PUBLIC_AGGREGATES = public
+    client = as_user(user)
+
+    response = client.get(addresses.url(name, dict(SITE_URLS)[name]), query)
+
+    where = f"{user} GET {name} {query}"
+    if user == "anonymous" and not public:
+        assert_status(response, SIGN_IN, where)
+        return
+    assert response.status_code == 200, where
+    assert gender_rows(response), f"{where} holds no gender table"
+    small = small_counts_seen(user, response)
+    assert not small, f"{where} shows small counts {small}"
+
+
+def test_the_gender_doors_reach_the_small_counts(as_user, addresses):
+    """Staff read ES's and IT's single experts on each door, so the searches above are not
+    vacuous."""
+    client = as_user("staff")
+    for name, query in [("analytics:composition", {}), *GENDER_DOORS]:
+        shown = gender_rows(client.get(addresses.url(name, dict(SITE_URLS)[name]), query))
+        assert (str(shown["ES"]["female"]), str(shown["IT"]["male"])) == ("1", "1"), name
 
 
 # What the allowed users may post is tested with each form.

@@ -63,13 +63,25 @@ class CountryCompositionSerializer(serializers.Serializer):
     working_group_info_missing = serializers.BooleanField()
     stakeholder_counts = _counts()
     stakeholder_shares = serializers.DictField(
-        child=serializers.FloatField(), help_text="Over the experts whose type is known."
+        child=serializers.FloatField(allow_null=True),
+        help_text="Over the experts whose type is known; null for every type when none of "
+        "the country's experts has a type (stakeholder_info_missing).",
     )
     most_represented = serializers.ListField(
         child=serializers.CharField(), help_text="Stakeholder type slugs; ties all listed."
     )
     stakeholder_info_missing = serializers.BooleanField()
-    gender = _counts()
+    gender = serializers.DictField(
+        child=serializers.IntegerField(allow_null=True),
+        help_text="Experts by gender (female, male, other, undisclosed, unknown). For a reader "
+        "who may not read the country's experts, a count below NMG_MIN_CELL (default 3) is "
+        "null, and so is a count beside it that a total would reveal; gender_suppressed then "
+        "says so. Staff and the country's representatives read every count.",
+    )
+    gender_suppressed = serializers.BooleanField(
+        help_text="Some count of `gender` is hidden from this reader (null) so that no small "
+        "group of experts can be singled out."
+    )
 
 
 class SizeBandSerializer(serializers.Serializer):

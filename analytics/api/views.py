@@ -11,6 +11,7 @@ from analytics.api.permissions import CanReadAggregates
 from analytics.composition_changes import composition_comparison
 from analytics.recommendations import round_recommendations
 from analytics.round_comparison import round_comparison
+from analytics.small_counts import composition_as_read
 from nmg_registry.api import schema
 from nmg_registry.api.moments import (
     MOMENT_PARAMETERS,
@@ -223,6 +224,49 @@ class LatestSurveySummaryView(AggregateView):
         return Response(serializers.SurveySummarySerializer(summary).data)
 
 
+COMPOSITION_EXAMPLE = {
+    "countries_submitted": ["CY"],
+    "countries_with_all_working_groups": [],
+    "countries_with_all_stakeholder_types": [],
+    "countries_by_stakeholder_type": {
+        "research-university": ["CY"],
+        "clinical-communities": [],
+    },
+    "size_distribution": [
+        {"label": "1-9", "minimum": 1, "maximum": 9, "countries": ["CY"]},
+        {"label": "101+", "minimum": 101, "maximum": None, "countries": []},
+    ],
+    "countries": [
+        {
+            "country": "CY",
+            "experts": 1,
+            "memberships": 1,
+            "working_groups": [1],
+            "covers_all_working_groups": False,
+            "working_group_info_missing": False,
+            "stakeholder_counts": {
+                "research-university": 1,
+                "clinical-communities": 0,
+            },
+            "stakeholder_shares": {
+                "research-university": 1.0,
+                "clinical-communities": 0.0,
+            },
+            "most_represented": ["research-university"],
+            "stakeholder_info_missing": False,
+            "gender": {
+                "female": 1,
+                "male": 0,
+                "other": 0,
+                "undisclosed": 0,
+                "unknown": 0,
+            },
+            "gender_suppressed": False,
+        }
+    ],
+}
+
+
 class CompositionSummaryView(AggregateView):
     serializer_class = serializers.CompositionSummarySerializer  # the CSV's columns
     csv_root = "countries"  # one row per country
@@ -233,59 +277,39 @@ class CompositionSummaryView(AggregateView):
         (
             "Per country that sent its composition: experts (each once), seats, working "
             "groups covered, experts by stakeholder type (shares over the experts whose type "
-            "is known) and gender; and the countries covering every active working group or "
-            "all ten stakeholder types. Counts only: no personal data. Now, or with `as_of` "
-            "or `round` as the compositions stood then."
+            "is known; null when none of the country's experts has a type) and gender; and the "
+            "countries covering every active working group or all ten stakeholder types. "
+            "Counts only: no personal data. A reader who may not read a country's experts "
+            "(a viewer, an anonymous reader of public aggregates, another country's "
+            "representative) finds its gender counts below NMG_MIN_CELL (default 3) null, "
+            "with `gender_suppressed` true, and any count beside them from which a total "
+            "would reveal one null too. Now, or with `as_of` or `round` as the compositions "
+            "stood then."
         ),
         tags=TAGS,
         parameters=MOMENT_PARAMETERS,
         body=serializers.CompositionSummarySerializer,
         refusals=MOMENT_REFUSALS,
         examples={
-            "One country": {
-                "countries_submitted": ["CY"],
-                "countries_with_all_working_groups": [],
-                "countries_with_all_stakeholder_types": [],
-                "countries_by_stakeholder_type": {
-                    "research-university": ["CY"],
-                    "clinical-communities": [],
-                },
-                "size_distribution": [
-                    {"label": "1-9", "minimum": 1, "maximum": 9, "countries": ["CY"]},
-                    {"label": "101+", "minimum": 101, "maximum": None, "countries": []},
-                ],
+            "One country, as staff and its representatives read it": COMPOSITION_EXAMPLE,
+            "The same, as a viewer reads it: small counts hidden": {
+                **COMPOSITION_EXAMPLE,
                 "countries": [
                     {
-                        "country": "CY",
-                        "experts": 1,
-                        "memberships": 1,
-                        "working_groups": [1],
-                        "covers_all_working_groups": False,
-                        "working_group_info_missing": False,
-                        "stakeholder_counts": {
-                            "research-university": 1,
-                            "clinical-communities": 0,
-                        },
-                        "stakeholder_shares": {
-                            "research-university": 1.0,
-                            "clinical-communities": 0.0,
-                        },
-                        "most_represented": ["research-university"],
-                        "stakeholder_info_missing": False,
-                        "gender": {
-                            "female": 1,
-                            "male": 0,
-                            "other": 0,
-                            "undisclosed": 0,
-                            "unknown": 0,
-                        },
+                        **COMPOSITION_EXAMPLE["countries"][0],
+                        "gender": dict.fromkeys(
+                            ("female", "male", "other", "undisclosed", "unknown")
+                        ),
+                        "gender_suppressed": True,
                     }
                 ],
-            }
+            },
         },
     )
     def get(self, request):
-        summary = selectors.composition_summary(moment=api_moment(request))
+        summary = composition_as_read(
+            selectors.composition_summary(moment=api_moment(request)), request.user
+        )
         return Response(serializers.CompositionSummarySerializer(summary).data)
 
 

@@ -31,6 +31,7 @@ from analytics.selectors import (
     survey_summary,
     targets_progress,
 )
+from analytics.small_counts import composition_as_read
 from analytics.tables.cells import list_words
 from nmg_registry import permissions
 from nmg_registry.models import Country, DemoDataset
@@ -121,7 +122,7 @@ def round_report(*, survey: Survey, user, now: datetime.datetime | None = None) 
     now = timezone.localtime(now)
     summary = survey_summary(survey=survey)
     moment = Moment(at=round_closed_at(survey=survey), round=survey.slug)
-    composition = composition_summary(moment=moment)
+    composition = composition_as_read(composition_summary(moment=moment), user)
     models = configuration_models()
     measured = tables.targets_on_round(targets_progress(), summary)
     previous = previous_round(survey=survey)
@@ -338,6 +339,12 @@ def _composition_sections(summary: CompositionSummary, when: str) -> list[Sectio
                 TableBlock(tables.size_table(summary)),
                 TableBlock(tables.size_band_table(summary)),
             ],
+        ),
+        Section(
+            "Gender balance",
+            2,
+            "gender",
+            [TableBlock(tables.gender_table(summary))],
         ),
     ]
 

@@ -19,6 +19,7 @@ from analytics.tables.cells import (
     text,
 )
 from analytics.tables.table import Cell, Column, Table
+from nmg_registry import disclosure
 
 
 def working_group_numbers(summary: CompositionSummary) -> list[int]:
@@ -158,11 +159,15 @@ GENDER_LABELS = (
 
 
 def gender_table(summary: CompositionSummary) -> Table:
-    """Experts by gender per country, each with its share of the country's experts."""
+    """Experts by gender per country, each with its share of the country's experts, as the
+    reader may see them: a count hidden by the small-count rule shows its mark, never the
+    count nor its share (`analytics.small_counts`)."""
 
-    def cells(gender: dict[str, int], total: int) -> list[Cell]:
+    def cells(gender: dict, hidden: dict[str, str], total: int) -> list[Cell]:
         return [
-            Cell(
+            _hidden_count(hidden[key])
+            if key in hidden
+            else Cell(
                 str(gender.get(key, 0)),
                 export=(gender.get(key, 0),),
                 note=format_percent(share_of(gender.get(key, 0), total)),
@@ -171,11 +176,8 @@ def gender_table(summary: CompositionSummary) -> Table:
             for key, _ in GENDER_LABELS
         ] + [number(total)]
 
-    totals: dict[str, int] = {}
-    for c in summary.countries:
-        for key, n in c.gender.items():
-            totals[key] = totals.get(key, 0) + n
     all_experts = sum(c.experts for c in summary.countries)
+    hides = summary.gender_totals_hidden or any(c.gender_hidden for c in summary.countries)
     return Table(
         "gender",
         "Gender balance: experts per country",
@@ -185,13 +187,37 @@ def gender_table(summary: CompositionSummary) -> Table:
             Column("Experts", numeric=True),
         ],
         [
-            [country_cell(c.country_name, c.country), *cells(c.gender, c.experts)]
+            [
+                country_cell(c.country_name, c.country),
+                *cells(c.gender, c.gender_hidden, c.experts),
+            ]
             for c in summary.countries
         ],
-        totals=[Cell("All countries", export=("", "All countries")), *cells(totals, all_experts)]
+        totals=[
+            Cell("All countries", export=("", "All countries")),
+            *cells(summary.gender_totals, summary.gender_totals_hidden, all_experts),
+        ]
         if summary.countries
         else None,
+        description=_SMALL_COUNTS.format(
+            below=disclosure.mark(disclosure.BELOW), n=disclosure.min_cell()
+        )
+        if hides
+        else "",
     )
+
+
+_SMALL_COUNTS = (
+    "To protect the experts, a count of fewer than {n} experts shows as {below}, and "
+    "\N{LEFT DOUBLE QUOTATION MARK}hidden\N{RIGHT DOUBLE QUOTATION MARK} marks a count left out "
+    "so that the totals cannot reveal a smaller one. Staff and each country's "
+    "representatives see their countries' counts in full."
+)
+
+
+def _hidden_count(reason: str) -> Cell:
+    shown = disclosure.mark(reason)
+    return Cell(shown, export=(shown,), hidden=disclosure.mark_words(reason), css="num")
 
 
 def composition_facts(

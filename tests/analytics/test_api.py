@@ -46,6 +46,7 @@ COUNTRY_COMPOSITION_KEYS = {
     "most_represented",
     "stakeholder_info_missing",
     "gender",
+    "gender_suppressed",
 }
 SIZE_BAND_KEYS = {"label", "minimum", "maximum", "countries"}
 TARGET_KEYS = {
@@ -250,7 +251,9 @@ def test_composition_summary_has_exactly_the_documented_keys(reader, data):
     assert es["working_groups"] == [1, 2, 3]
     assert es["stakeholder_shares"]["ministry-agency-policy-maker"] == 1.0
     assert es["most_represented"] == ["ministry-agency-policy-maker"]
-    assert es["gender"] == {"female": 2, "male": 0, "other": 0, "undisclosed": 0, "unknown": 0}
+    # ES's two experts, both women: counts below 3 that a viewer may not see.
+    assert es["gender"] == dict.fromkeys(["female", "male", "other", "undisclosed", "unknown"])
+    assert es["gender_suppressed"] is True
 
 
 def test_targets_have_their_measurements_on_every_round(reader, data):
@@ -429,11 +432,12 @@ def test_selectors_cost_fixed_queries(django_assert_num_queries, data, call, que
     assert few != many
 
 
-# The session and its user (2), the round(s) by slug, then the selector's queries.
+# The session and its user (2), the round(s) by slug, then the selector's queries; the
+# composition summary also asks whose experts the reader may read, for its gender counts (1).
 ENDPOINT_QUERIES = [
     ("survey-summary", summary_url, 2 + 1 + 4),
     ("survey-compare", compare_url, 2 + 2 + 3),
-    ("composition-summary", lambda d: endpoint("composition-summary"), 2 + 4),
+    ("composition-summary", lambda d: endpoint("composition-summary"), 2 + 4 + 1),
     ("target-list", lambda d: endpoint("target-list"), 2 + 3),
     ("configuration-model-list", lambda d: endpoint("configuration-model-list"), 2 + 1),
 ]

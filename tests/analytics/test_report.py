@@ -447,10 +447,11 @@ def test_command_refuses_an_output_it_cannot_write(demo, tmp_path):
 
 # The session and the user (2), the round (1), its summary (4), the compositions as of its
 # close (4), the configuration models (1), the targets (3), the previous round (1), the
-# recommendations (5), the annex's country names (1), the policy on the reader (their
-# permissions directly and through groups, the countries they represent: 3) and the
-# answers (1), the demo-data notice (1), the comparison (3).
-REPORT_QUERIES = 30
+# recommendations (5), the annex's country names (1), whose experts the reader may read, for
+# the gender counts (1), the policy on the reader (their permissions directly and through
+# groups, the countries they represent: 3) and the answers (1), the demo-data notice (1), the
+# comparison (3).
+REPORT_QUERIES = 31
 
 
 # Both formats read the same contents; the PDF, slower to print, once, at the larger size.

@@ -209,7 +209,8 @@ def test_a_country_without_types_is_missing_stakeholder_information():
 
     assert row.stakeholder_info_missing
     assert row.most_represented == []
-    assert set(row.stakeholder_shares.values()) == {0.0}
+    # No share at all, rather than 0% of every type.
+    assert set(row.stakeholder_shares.values()) == {None}
     assert all("IT" not in codes for codes in summary.countries_by_stakeholder_type.values())
 
 

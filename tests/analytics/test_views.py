@@ -640,9 +640,9 @@ QUERIES = {
     f"/assessment/rounds/{SURVEY}/": 9,
     # the round (1), the recommendations (5)
     f"/assessment/rounds/{SURVEY}/recommendations/": 9,
-    # the composition summary with the types' labels and active working groups (4), the
-    # rounds for the picker (1)
-    "/assessment/composition/": 8,
+    # the composition summary with the types' labels and active working groups (4), whose
+    # experts the reader may read, for the gender counts (1), the rounds for the picker (1)
+    "/assessment/composition/": 9,
     # the targets measured on every round (3)
     "/assessment/targets/": 6,
     # the configuration models (1)

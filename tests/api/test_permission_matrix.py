@@ -5,13 +5,15 @@ The URLs come from the URL configuration itself: a new endpoint has no expectati
 and fails this test until someone decides who may read it, and its path parameters are
 filled with real natural keys so that the request reaches the data. The bodies are searched
 for the personal data (expert names and emails) and drafts of countries the reader does not
-represent: none may appear, whatever the endpoint."""
+represent: none may appear, whatever the endpoint; nor may a count of their experts by gender
+below NMG_MIN_CELL (tests/small_counts.py)."""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.api.conftest import OPEN_ROUND
 from tests.conftest import DRAFT_ROUND, DRAFT_ROUND_TEXT, DRAFT_ROUND_TITLE, foreign_data
+from tests.small_counts import gender_rows, small_counts_seen
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +147,8 @@ def test_who_may_read_what(as_user, registry, name, params, user):
         body = response.content.decode("utf-8")
         leaked = [text for text in foreign_data(user) if text in body]
         assert not leaked, f"{where} leaks {leaked}"
+        small = small_counts_seen(user, response)
+        assert not small, f"{where} shows small counts {small}"
 
 
 @pytest.mark.parametrize(("name", "params"), API_URLS, ids=[n for n, _ in API_URLS])
@@ -159,6 +163,7 @@ def test_who_may_read_what_when_the_aggregates_are_public(client, registry, sett
         assert_status(response, PUBLIC_ANONYMOUS[name], where)
         body = response.content.decode("utf-8")
         assert not [text for text in foreign_data("anonymous") if text in body], where
+        assert not small_counts_seen("anonymous", response), where
 
 
 def test_the_matrix_reaches_the_data_it_guards(as_user, registry):
@@ -172,6 +177,16 @@ def test_the_matrix_reaches_the_data_it_guards(as_user, registry):
     )
 
     assert all(text in bodies for text in foreign_data("viewer"))
+
+
+def test_the_matrix_reaches_the_small_counts_it_guards(as_user, registry):
+    """ES's and IT's single experts are counts of 1 that staff and their own representatives
+    read, so the searches for small counts above are not vacuous."""
+    url = url_of("analytics-api:composition-summary", [])
+    for user, code, gender in (("staff", "ES", "female"), ("rep_it", "IT", "male")):
+        for query in ({}, {"format": "csv"}):
+            shown = gender_rows(as_user(user).get(url, query))
+            assert str(shown[code][gender]) == "1", f"{user} {query}"
 
 
 # A draft round: staff's work in progress, which to anyone else does not exist.

@@ -87,6 +87,21 @@ def test_experts_are_read_and_edited_by_their_country_and_staff_only(cast, exper
     assert permissions.can_edit_experts(cast.staff, cast.it)
 
 
+def test_the_countries_whose_experts_a_user_reads_are_those_can_read_experts_allows(
+    cast, django_assert_max_num_queries
+):
+    factories.country("EL")
+    root = factories.UserFactory(username="root", is_superuser=True)
+    readers = [cast.anonymous, cast.viewer, cast.rep_es, cast.rep_it, cast.staff, root]
+    for user in [*readers, permissions.Viewer()]:
+        with django_assert_max_num_queries(1):
+            readable = permissions.expert_countries_readable_by(user)
+
+        for country in Country.objects.all():
+            allowed = permissions.can_read_experts(user, country)
+            assert (readable is None or country.code in readable) == allowed, (user, country)
+
+
 def test_representative_cannot_list_other_countrys_experts(cast, experts):
     visible = permissions.experts_visible_to(cast.rep_es, Expert.objects.all())
     assert list(visible) == [experts["ES"]]
