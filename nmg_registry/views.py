@@ -69,6 +69,7 @@ def privacy(request):
         "nmg_registry/privacy.html",
         {
             "held": personal_data.held_data(),
+            "min_cell": settings.NMG_MIN_CELL,
             "roles": [heading for _, heading in permissions.ROLES],
             "policy": [
                 (line.records, [getattr(line, role) for role, _ in permissions.ROLES])

@@ -109,3 +109,12 @@ def test_the_table_says_what_the_policy_decides(registry, settings):
                 said = getattr(line, role)
                 expected = public if said.startswith("only if") else said != "no"
                 assert decides[line.records](user) == expected, (line.records, role, public)
+
+
+def test_the_notice_says_how_small_counts_are_kept_from_readers(client, settings):
+    settings.NMG_MIN_CELL = 3
+    assert "anyone else sees no count below 3" in " ".join(
+        client.get("/privacy/").content.decode().split()
+    )
+    settings.NMG_MIN_CELL = 0
+    assert "no count below" not in client.get("/privacy/").content.decode()
